@@ -1,0 +1,78 @@
+# Vestsight entry points. CI (.ci/run) runs the same targets.
+#   make run    - run the vest in simulation (keys act as gamepad buttons)
+#   make test   - set everything up on a fresh machine, then run the tests
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+ARCH := $(shell uname -m)
+APT_PACKAGES := espeak-ng alsa-utils
+
+# llama-cpp-python is compiled from source. Portable flags: never -march=native (the build host is
+# not the vest). On aarch64 target the Pi 5's Cortex-A76 (Armv8.2-A with dot-product and fp16).
+ifeq ($(ARCH),aarch64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_CPU_ARM_ARCH=armv8.2-a+dotprod+fp16
+else
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+endif
+
+INSTALLED := $(VENV)/.installed
+MODEL_STAMP := $(VENV)/.model
+
+.PHONY: help setup system-deps model run test lint format typecheck check lock clean
+
+help:
+	@echo "make setup | run | test | lint | typecheck | check | model | lock | clean"
+
+setup: system-deps $(INSTALLED) $(MODEL_STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(INSTALLED): pyproject.toml requirements.lock requirements-dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip==25.3
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+	  $(PIP) install --no-binary llama-cpp-python -r requirements.lock -r requirements-dev.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	touch $@
+
+$(MODEL_STAMP): $(INSTALLED)
+	$(PY) -m vestsight.llm.model_files
+	touch $@
+
+model: $(MODEL_STAMP)
+
+run: setup
+	$(PY) -m vestsight --config device/vestsight.toml
+
+test: setup
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check device tests
+	$(PY) -m ruff format --check device tests
+
+format: $(INSTALLED)
+	$(PY) -m ruff format device tests
+	$(PY) -m ruff check --fix device tests
+
+typecheck: $(INSTALLED)
+	$(PY) -m mypy
+
+check: lint typecheck test
+
+# Re-pin every Python dependency (exact versions) from pyproject.toml into the two lock files.
+lock: $(INSTALLED)
+	$(PY) device/scripts/write_locks.py
+
+clean:
+	rm -rf $(VENV) run .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,205 @@
+"""The vest: wire every part once, supervise them on one event loop, say when it is ready.
+
+Start order: speech first (so everything after can be heard), then haptics, vest buttons,
+camera, controls and the control sources; the description engine loads in the background. As soon
+as the wearer-facing parts are up the vest says "Vestsight ready", buzzes, and tells systemd
+READY=1; config problems are spoken right after. The model announces itself when it has loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .camera import CameraService, make_camera_backend
+from .cli import parse_args
+from .commands import Vest
+from .config_doc import render_toml
+from .config_loader import LoadedSettings, default_config_path, load_settings
+from .controller import Controller
+from .gpio.buttons import GpioButtons
+from .gpio.haptics import HapticMotor
+from .gpio.pins import make_pin_factory
+from .inputs.control_socket import ControlSocket
+from .inputs.events import InputQueue
+from .inputs.terminal import TerminalInput, key_help
+from .journal import Journal
+from .llm.client import LlmClient, LlmState
+from .phrases import Phrases
+from .speech.output import choose_output
+from .speech.speaker import Priority, Speaker
+from .speech.synth import EspeakSynthesizer, Voice
+from .supervisor import Service, Supervisor
+from .systemd import SystemdNotifier
+
+_LOGGER = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 20.0
+"""Wearer-facing parts not up by then are named in the ready announcement."""
+
+
+class VestApp:
+    """The running vest. `run()` returns when `request_stop()` is called (or on a signal)."""
+
+    def __init__(self, loaded: LoadedSettings, *, interactive: bool = False) -> None:
+        self.loaded = loaded
+        settings = loaded.settings
+        self.settings = settings
+        self.run_dir = Path(settings.general.run_dir).expanduser().resolve()
+        self.journal = Journal(self.run_dir / "journal.jsonl")
+        self.phrases = Phrases(settings.general.language)
+        self.notifier = SystemdNotifier()
+        self.inputs = InputQueue()
+        self._stop = asyncio.Event()
+        self._interactive = interactive
+        self.supervisor = Supervisor(self.journal, self._service_failed)
+
+        voice = Voice(
+            settings.speech.voice or self.phrases.voice, settings.speech.rate, settings.speech.volume
+        )
+        self.speaker = Speaker(
+            EspeakSynthesizer(), choose_output(settings.speech, self.run_dir), voice, self.journal
+        )
+        pin_factory = make_pin_factory(settings.gpio)
+        self.haptics = HapticMotor(settings.gpio, settings.haptics, pin_factory, self.journal)
+        self.gpio = GpioButtons(settings.gpio, pin_factory, self.inputs)
+        self.camera = CameraService(make_camera_backend(settings.camera))
+        self.llm = LlmClient(settings.llm, self.journal, self._llm_state_changed)
+        self.vest = Vest(
+            settings, self.phrases, self.journal, self.speaker, self.haptics, self.camera, self.llm
+        )
+        self.controller = Controller(self.vest, self.inputs)
+        socket_path = Path(settings.input.socket_path or self.run_dir / "control.sock")
+        self.control_socket = ControlSocket(
+            socket_path, self.inputs, self.gpio, self.journal, self.status
+        )
+        self.wearer_facing: list[Service] = [
+            self.speaker, self.haptics, self.gpio, self.camera, self.controller
+        ]
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.request_stop)
+        self.journal.publish("vest.starting", config=self.loaded.source)
+        for service in self.wearer_facing:
+            self.supervisor.start(service)
+        if self.settings.input.control_socket:
+            self.supervisor.start(self.control_socket)
+        if self._interactive:
+            self.supervisor.start(TerminalInput(self.inputs, self.request_stop))
+        if self.settings.llm.enabled:
+            self.supervisor.start(self.llm)
+        watchdog = asyncio.create_task(self.notifier.run_watchdog(), name="watchdog")
+        try:
+            await self._announce_ready()
+            await self._stop.wait()
+        finally:
+            self.notifier.stopping()
+            watchdog.cancel()
+            await self.supervisor.stop()
+            self.journal.publish("vest.stopped")
+            self.journal.close()
+            self.notifier.close()
+
+    async def _announce_ready(self) -> None:
+        started = time.monotonic()
+        waits = [asyncio.create_task(s.ready.wait()) for s in self.wearer_facing]
+        _done, pending = await asyncio.wait(waits, timeout=READY_TIMEOUT_S)
+        for task in pending:
+            task.cancel()
+        missing = [s for s in self.wearer_facing if not s.ready.is_set()]
+        if missing:
+            names = self.phrases.join(self.phrases.word("services", s.name) for s in missing)
+            text = self.phrases.say("ready_with_problems", parts=names)
+            self.haptics.play("error")
+        else:
+            text = self.phrases.say("ready")
+            self.haptics.play("ready")
+        if self.llm.state in (LlmState.STARTING, LlmState.LOADING):
+            text += " " + self.phrases.say("llm_loading")
+        self.speaker.say(text, source="system")
+        for problem in self.loaded.problems:
+            self.speaker.say(problem.spoken, source="config")
+        seconds = time.monotonic() - started
+        self.journal.publish("vest.ready", seconds=round(seconds, 3), missing=[s.name for s in missing])
+        self.notifier.ready("ready" if not missing else f"ready without {len(missing)} part(s)")
+        _LOGGER.info("Vest ready in %.2f s%s", seconds, f", missing {missing}" if missing else "")
+
+    def _service_failed(self, service: Service, error: BaseException, restart: int, delay: float) -> None:
+        self.haptics.play("error")
+        if service is self.llm:
+            text = self.phrases.say("llm_restarting")
+        else:
+            text = self.phrases.say("service_failed", name=self.phrases.word("services", service.name))
+        self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
+
+    def _llm_state_changed(self, state: LlmState, reason: str) -> None:
+        if state is LlmState.READY:
+            self.speaker.say(self.phrases.say("llm_ready"), source="system")
+        elif state is LlmState.FAILED:
+            self.haptics.play("error")
+            self.speaker.say(
+                self.phrases.say("llm_failed", reason=reason), priority=Priority.URGENT, source="system"
+            )
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "services": {name: task.get_name() and not task.done()
+                         for name, task in self.supervisor.tasks.items()},
+            "ready": {s.name: s.ready.is_set() for s in [*self.wearer_facing, self.llm]},
+            "llm": self.llm.state.value,
+            "llm_pid": self.llm.pid,
+            "model": self.llm.model_name,
+            "speaking": self.speaker.speaking,
+            "command": self.controller.running_command,
+            "language": self.settings.general.language,
+        }
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main(argv: list[str] | None = None, *, on_app: Callable[[VestApp], None] | None = None) -> int:
+    args = parse_args(argv)
+    if args.print_config:
+        sys.stdout.write(render_toml())
+        return 0
+    config_path = Path(args.config) if args.config else default_config_path()
+    configure_logging(args.log_level or "INFO")
+    loaded = load_settings(config_path)
+    logging.getLogger().setLevel(args.log_level or loaded.settings.general.log_level)
+    _LOGGER.info("Config: %s", loaded.source)
+    _LOGGER.info(
+        "Model: %s",
+        loaded.settings.llm.model_path
+        or "small Gemma 3 270M base model (development only; set llm.model_path to a Gemma 3n file)",
+    )
+    interactive = loaded.settings.input.terminal and sys.stdin.isatty()
+
+    async def run() -> None:
+        app = VestApp(loaded, interactive=interactive)
+        if interactive:
+            print(key_help(loaded.settings.buttons.gamepad), file=sys.stderr)
+        if on_app is not None:
+            on_app(app)
+        await app.run()
+
+    asyncio.run(run())
+    return 0

@@ -1,0 +1,63 @@
+"""The Pi camera through picamera2 (imported here only; it exists on Raspberry Pi OS)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from ..errors import CameraError
+from .base import CameraBackend, Frame, make_frame
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Picamera2Camera(CameraBackend):
+    description = "Pi camera (picamera2)"
+
+    def __init__(self, width: int, height: int) -> None:
+        self._size = (width, height)
+        self._camera: Any = None
+        self._count = 0
+
+    def open(self) -> None:
+        try:
+            from picamera2 import Picamera2
+        except ImportError as err:
+            raise CameraError(
+                "picamera2 is not installed",
+                advice="on Raspberry Pi OS: apt install python3-picamera2, and create the venv "
+                "with --system-site-packages; elsewhere set camera.backend = \"simulated\"",
+            ) from err
+        try:
+            camera = Picamera2()
+            # "RGB888" is stored B, G, R per pixel; queue=False: a capture waits for a new frame
+            # rather than returning one queued earlier (the freshest frame wins).
+            config = camera.create_video_configuration(
+                main={"size": self._size, "format": "RGB888"}, buffer_count=2, queue=False
+            )
+            camera.configure(config)
+            camera.start()
+        except (RuntimeError, IndexError, OSError) as err:
+            raise CameraError(
+                f"cannot open the Pi camera: {err}",
+                advice="check the ribbon cable and `rpicam-hello --list-cameras`",
+            ) from err
+        self._camera = camera
+        self._count = 0
+
+    def capture(self) -> Frame:
+        if self._camera is None:
+            raise CameraError("camera is not open")
+        bgr = self._camera.capture_array("main")
+        self._count += 1
+        return make_frame(np.ascontiguousarray(bgr[:, :, 2::-1]), self._count, "picamera2")
+
+    def close(self) -> None:
+        camera, self._camera = self._camera, None
+        if camera is not None:
+            try:
+                camera.stop()
+            finally:
+                camera.close()

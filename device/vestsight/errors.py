@@ -1,0 +1,76 @@
+"""The one error tree of Vestsight.
+
+Every error carries ``advice``: what a maker or bench engineer can do about it. Errors that affect
+the wearer also carry a short ``spoken`` sentence; the supervisor and command handlers say that,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class VestsightError(Exception):
+    """Base of every error raised on purpose by Vestsight."""
+
+    spoken = "something went wrong"
+
+    def __init__(self, message: str, *, advice: str = "", spoken: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.advice = advice
+        if spoken is not None:
+            self.spoken = spoken
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.advice})" if self.advice else self.message
+
+
+class ConfigError(VestsightError):
+    """A setting could not be used; the loader falls back to the default and reports it."""
+
+    spoken = "configuration problem"
+
+
+class DeviceError(VestsightError):
+    """A piece of hardware (real or simulated) failed."""
+
+
+class CameraError(DeviceError):
+    spoken = "camera problem"
+
+
+class GpioError(DeviceError):
+    spoken = "button or motor problem"
+
+
+class InputError(DeviceError):
+    """Bad input from a control source (socket line, key, report); logged, never fatal."""
+
+    spoken = "input problem"
+
+
+class SpeechError(DeviceError):
+    spoken = "speech problem"
+
+
+class LlmError(VestsightError):
+    """The description engine (LLM worker process) could not answer."""
+
+    spoken = "description engine problem"
+
+
+class ModelFileError(LlmError):
+    spoken = "the description model file is missing or damaged"
+
+
+class WorkerNotReady(LlmError):
+    spoken = "description engine is still loading"
+
+
+class WorkerRestarting(LlmError):
+    spoken = "description engine restarting"
+
+
+class ProtocolError(LlmError):
+    """A message between the main process and the worker was malformed."""
+
+    spoken = "description engine restarting"

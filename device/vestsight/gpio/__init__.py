@@ -1,0 +1,1 @@
+"""GPIO: vest buttons and the vibration motor through gpiozero (MockFactory or lgpio pins)."""

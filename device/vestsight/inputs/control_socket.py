@@ -1,0 +1,148 @@
+"""The control socket: a local Unix socket (never a network port) for tests and the bench.
+
+One JSON object per line in each direction. Requests:
+
+- ``{"cmd": "press" | "release" | "tap", "button": "a", "source": "gamepad" | "gpio"}``: a
+  gamepad button is injected as an input event; a vest (gpio) button is pressed on its simulated
+  pin, so the event travels through gpiozero like a finger's would.
+- ``{"cmd": "status"}``: which services are up, the model state, whether the vest is speaking.
+- ``{"cmd": "subscribe"}``: from now on, every journal record is sent as a line.
+
+Every request is answered ``{"ok": true, "cmd": ...}`` or ``{"ok": false, "error": ...}``; a
+malformed line is answered with an error and logged, never fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..gpio.buttons import GpioButtons
+from ..journal import Journal
+from ..names import GAMEPAD_BUTTONS
+from ..supervisor import Service
+from .events import Action, InputEvent, InputQueue, Source
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_LINE_BYTES = 64 * 1024
+
+StatusProvider = Callable[[], dict[str, Any]]
+
+
+class ControlSocket(Service):
+    name = "control-socket"
+    spoken_name = "control-socket"
+
+    def __init__(
+        self,
+        path: Path,
+        inputs: InputQueue,
+        gpio: GpioButtons,
+        journal: Journal,
+        status: StatusProvider,
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self._inputs = inputs
+        self._gpio = gpio
+        self._journal = journal
+        self._status = status
+
+    async def run(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()  # a stale socket from a previous run
+        old_umask = os.umask(0o177)  # owner only: the socket controls the vest
+        try:
+            server = await asyncio.start_unix_server(
+                self._serve, path=str(self.path), limit=MAX_LINE_BYTES
+            )
+        finally:
+            os.umask(old_umask)
+        _LOGGER.info("Control socket listening on %s", self.path)
+        self.ready.set()
+        try:
+            async with server:
+                await server.serve_forever()
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        forwarder: asyncio.Task[None] | None = None
+        try:
+            while True:
+                try:
+                    line = await reader.readline()
+                except ValueError:  # longer than the limit
+                    await _reply(writer, {"ok": False, "error": "line too long"})
+                    break
+                if not line:
+                    break
+                reply = self._answer(line)
+                if reply.get("cmd") == "subscribe" and forwarder is None:
+                    forwarder = asyncio.create_task(self._forward_journal(writer))
+                    await asyncio.sleep(0)  # subscribed before the reply goes out
+                await _reply(writer, reply)
+        except ConnectionError as err:
+            _LOGGER.debug("Control client went away: %s", err)
+        finally:
+            if forwarder is not None:
+                forwarder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await forwarder
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    def _answer(self, line: bytes) -> dict[str, Any]:
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise InputError("a request must be a JSON object")
+            cmd = request.get("cmd")
+            if cmd in ("press", "release", "tap"):
+                self._press(request, cmd)
+            elif cmd == "status":
+                return {"ok": True, "cmd": cmd, "status": self._status()}
+            elif cmd != "subscribe":
+                raise InputError(f"unknown cmd {cmd!r}", advice="press, release, tap, status, subscribe")
+        except (ValueError, InputError) as err:
+            _LOGGER.warning("Bad control request %r: %s", line[:200], err)
+            return {"ok": False, "error": str(err)}
+        return {"ok": True, "cmd": cmd}
+
+    def _press(self, request: dict[str, Any], cmd: str) -> None:
+        button = request.get("button")
+        try:
+            source = Source(request.get("source", "gamepad"))
+        except ValueError:
+            raise InputError(f"unknown source {request.get('source')!r}") from None
+        actions = {"press": [True], "release": [False], "tap": [True, False]}[cmd]
+        if source is Source.GPIO:
+            for pressed in actions:
+                self._gpio.simulate(str(button), pressed)
+            return
+        if button not in GAMEPAD_BUTTONS:
+            raise InputError(f"unknown gamepad button {button!r}", advice=f"one of {GAMEPAD_BUTTONS}")
+        for pressed in actions:
+            action = Action.PRESS if pressed else Action.RELEASE
+            self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="socket"))
+
+    async def _forward_journal(self, writer: asyncio.StreamWriter) -> None:
+        async with self._journal.subscribe() as records:
+            while True:
+                await _reply(writer, await records.get())
+
+
+async def _reply(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
+    writer.write(json.dumps(message, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+    await writer.drain()

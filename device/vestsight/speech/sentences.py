@@ -1,0 +1,114 @@
+"""Cut a stream of model tokens into speakable sentences as soon as each one is complete.
+
+A sentence ends at ``. ! ? …`` (with any closing quotes or brackets) followed by white space, or
+at a line break. Abbreviations ("Dr.", "e.g.", "т.е."), initials and decimal numbers do not end a
+sentence. A run-on longer than `max_chars` is cut at its last comma or space so speech never
+waits for a model that forgets full stops. Markdown never reaches the synthesizer.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = frozenset(
+    {
+        "mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "approx",
+        "no", "fig", "mt", "ave", "rd",
+        "т.е", "т.д", "т.п", "т.к", "г", "гг", "ул", "д", "см", "им", "др", "пр", "руб", "коп",
+    }
+)  # fmt: skip
+_ENDINGS = ".!?…"
+_CLOSERS = "\"')]»”’"
+_MIN_LETTERS = 2
+
+_MARKDOWN_PATTERNS = (
+    (re.compile(r"```.*?```", re.S), " "),
+    (re.compile(r"`([^`]*)`"), r"\1"),
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),
+    (re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", re.M), ""),
+    (re.compile(r"(\*\*|__|\*|_{1,2}|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"[*#`|>]+"), " "),
+)
+
+
+def clean_for_speech(text: str) -> str:
+    """Strip markdown and layout a listener should never hear; collapse white space."""
+    for pattern, replacement in _MARKDOWN_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
+
+
+class SentenceSplitter:
+    def __init__(self, max_chars: int = 220) -> None:
+        self._buffer = ""
+        self._max_chars = max_chars
+
+    def feed(self, text: str) -> list[str]:
+        """Add streamed text; return the sentences it completed, in order."""
+        self._buffer += text
+        sentences: list[str] = []
+        while True:
+            cut = self._find_end(self._buffer)
+            if cut is None:
+                cut = self._find_overflow_cut(self._buffer)
+            if cut is None:
+                break
+            head, self._buffer = self._buffer[:cut], self._buffer[cut:]
+            sentences.extend(self._emit(head))
+        return sentences
+
+    def flush(self) -> list[str]:
+        """The stream ended: whatever is left is the last sentence."""
+        rest, self._buffer = self._buffer, ""
+        return self._emit(rest, final=True)
+
+    def _emit(self, text: str, *, final: bool = False) -> list[str]:
+        sentence = clean_for_speech(text)
+        if sum(ch.isalnum() for ch in sentence) < _MIN_LETTERS:
+            if not final and sentence:
+                # Too short to say alone ("1." of a list): keep it for the next sentence.
+                self._buffer = text + self._buffer
+                return []
+            return [sentence] if final and any(ch.isalnum() for ch in sentence) else []
+        return [sentence]
+
+    def _find_end(self, text: str) -> int | None:
+        for index, char in enumerate(text):
+            if char == "\n":
+                if text[:index].strip():
+                    return index + 1
+                continue
+            if char not in _ENDINGS:
+                continue
+            end = index + 1
+            while end < len(text) and (text[end] in _CLOSERS or text[end] in _ENDINGS):
+                end += 1
+            if end >= len(text):
+                return None  # cannot tell yet: "3." may become "3.5"
+            if not text[end].isspace():
+                continue
+            if char == "." and self._is_abbreviation(text[:index]):
+                continue
+            return end
+        return None
+
+    @staticmethod
+    def _is_abbreviation(before: str) -> bool:
+        word = re.split(r"[\s(\"'«]", before)[-1].lower()
+        if not word:
+            return False
+        if word in _ABBREVIATIONS:
+            return True
+        return len(word) == 1 and before[-1].isupper()  # an initial: "J. Smith"
+
+    def _find_overflow_cut(self, text: str) -> int | None:
+        if len(text) <= self._max_chars:
+            return None
+        window = text[: self._max_chars]
+        for mark in (", ", "; ", ": ", " "):
+            position = window.rfind(mark)
+            if position > self._max_chars // 3:
+                return position + len(mark)
+        return self._max_chars

@@ -1,0 +1,216 @@
+"""The speaker: a priority queue of sentences that can be interrupted at any moment.
+
+- `say()` queues a sentence and starts synthesizing it at once, so the next sentence is ready
+  while the current one plays (no gap between streamed sentences).
+- `URGENT` sentences (errors, disconnections) cut in: the sentence playing is interrupted.
+- `stop()` silences the vest at once and drops everything queued. An interrupted sentence is
+  never resumed or half-repeated; it is reported as ``interrupted``.
+
+Every sentence is journalled: ``speech.queued``, ``speech.start``, ``speech.end`` (with its
+outcome: done, interrupted, dropped, failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import enum
+import heapq
+import itertools
+import logging
+import time
+
+from ..errors import SpeechError
+from ..journal import Journal
+from ..supervisor import Service
+from .audio import Audio
+from .output import AudioOutput
+from .synth import EspeakSynthesizer, Voice
+
+_LOGGER = logging.getLogger(__name__)
+
+RATE_RANGE = (80, 450)
+"""Words per minute the wearer can choose between."""
+
+
+class Priority(enum.IntEnum):
+    URGENT = 0
+    NORMAL = 1
+
+
+@dataclasses.dataclass(eq=False)
+class Utterance:
+    id: int
+    text: str
+    priority: Priority
+    source: str
+    """Who asked: ``system``, ``command``, ``llm``, ``config``..."""
+    finished: asyncio.Future[str]
+    """Resolves to the outcome: done, interrupted, dropped or failed."""
+    audio: asyncio.Task[Audio] | None = None
+
+
+class Speaker(Service):
+    name = "speech"
+    spoken_name = "speech"
+
+    def __init__(
+        self,
+        synthesizer: EspeakSynthesizer,
+        output: AudioOutput,
+        voice: Voice,
+        journal: Journal,
+    ) -> None:
+        super().__init__()
+        self._synthesizer = synthesizer
+        self._output = output
+        self.voice = voice
+        self._journal = journal
+        self._ids = itertools.count(1)
+        self._session = time.strftime("%Y%m%d-%H%M%S")
+        self._queue: list[tuple[int, int, Utterance]] = []
+        self._queued = asyncio.Event()
+        self._synthesis_turn = asyncio.Lock()
+        self._current: Utterance | None = None
+        self._playback: asyncio.Task[object] | None = None
+
+    @property
+    def speaking(self) -> bool:
+        return self._current is not None or bool(self._queue)
+
+    def say(
+        self, text: str, *, priority: Priority = Priority.NORMAL, source: str = "system"
+    ) -> Utterance:
+        loop = asyncio.get_running_loop()
+        utterance = Utterance(
+            next(self._ids), " ".join(text.split()), priority, source, loop.create_future()
+        )
+        if not utterance.text:
+            utterance.finished.set_result("done")
+            return utterance
+        utterance.audio = asyncio.create_task(
+            self._synthesize(utterance, self.voice), name=f"synthesize-{utterance.id}"
+        )
+        utterance.audio.add_done_callback(_consume_result)
+        heapq.heappush(self._queue, (priority, utterance.id, utterance))
+        self._queued.set()
+        self._journal.publish(
+            "speech.queued",
+            id=utterance.id,
+            text=utterance.text,
+            source=source,
+            priority=priority.name.lower(),
+        )
+        current = self._current
+        if priority is Priority.URGENT and current and current.priority is not Priority.URGENT:
+            self._interrupt_playback()
+        return utterance
+
+    def stop(self) -> int:
+        """Silence now and drop everything queued; return how many sentences were cut."""
+        cut = len(self._queue) + (1 if self._current else 0)
+        current = self._current
+        if current is not None and current.audio is not None and not current.audio.done():
+            self._drop(current)  # still being synthesized: it will not start
+        while self._queue:
+            _priority, _id, utterance = heapq.heappop(self._queue)
+            self._drop(utterance)
+        self._queued.clear()
+        self._interrupt_playback()
+        if cut:
+            self._journal.publish("speech.stopped", cut=cut)
+        return cut
+
+    def set_rate(self, rate: int) -> int:
+        low, high = RATE_RANGE
+        self.voice = dataclasses.replace(self.voice, rate=max(low, min(high, rate)))
+        return self.voice.rate
+
+    async def run(self) -> None:
+        self._synthesizer.check()
+        self._output.check()
+        _LOGGER.info("Speech ready: espeak-ng voice %s to %s", self.voice.name, self._output.description)
+        self.ready.set()
+        while True:
+            await self._queued.wait()
+            if not self._queue:
+                self._queued.clear()
+                continue
+            _priority, _id, utterance = heapq.heappop(self._queue)
+            await self._speak(utterance)
+
+    async def _synthesize(self, utterance: Utterance, voice: Voice) -> Audio:
+        async with self._synthesis_turn:
+            return await self._synthesizer.synthesize(utterance.text, voice)
+
+    async def _speak(self, utterance: Utterance) -> None:
+        assert utterance.audio is not None
+        self._current = utterance
+        try:
+            audio = await utterance.audio
+        except asyncio.CancelledError:
+            self._current = None
+            if utterance.audio.cancelled() and not _current_task_cancelling():
+                return  # dropped by stop() while being synthesized
+            raise
+        except SpeechError as err:
+            self._current = None
+            _LOGGER.error("Cannot synthesize %r: %s", utterance.text, err)
+            self._finish(utterance, "failed", error=str(err))
+            return
+        label = f"{self._session}-{utterance.id:05d}"
+        self._journal.publish(
+            "speech.start",
+            id=utterance.id,
+            text=utterance.text,
+            source=utterance.source,
+            label=label,
+            duration=round(audio.duration, 3),
+        )
+        playback = asyncio.create_task(self._output.play(audio, label), name="speech-playback")
+        self._playback = playback
+        try:
+            await asyncio.wait({playback})
+        except asyncio.CancelledError:
+            playback.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await playback
+            self._finish(utterance, "interrupted")
+            raise
+        finally:
+            self._current = None
+            self._playback = None
+        if playback.cancelled():
+            self._finish(utterance, "interrupted")
+        elif (error := playback.exception()) is not None:
+            _LOGGER.error("Cannot play %r: %s", utterance.text, error)
+            self._finish(utterance, "failed", error=str(error))
+        else:
+            path = playback.result()
+            self._finish(utterance, "done", wav=str(path) if path else None)
+
+    def _interrupt_playback(self) -> None:
+        if self._playback is not None and not self._playback.done():
+            self._playback.cancel()
+
+    def _drop(self, utterance: Utterance) -> None:
+        if utterance.audio is not None:
+            utterance.audio.cancel()
+        self._finish(utterance, "dropped")
+
+    def _finish(self, utterance: Utterance, outcome: str, **fields: object) -> None:
+        if not utterance.finished.done():
+            utterance.finished.set_result(outcome)
+        self._journal.publish("speech.end", id=utterance.id, outcome=outcome, **fields)
+
+
+def _consume_result(task: asyncio.Task[Audio]) -> None:
+    """Mark a synthesis result as seen; `_speak` reports failures of what it plays."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _current_task_cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

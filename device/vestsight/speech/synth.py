@@ -1,0 +1,70 @@
+"""espeak-ng as the synthesizer: text in, `Audio` out, one short process per sentence.
+
+The process is asynchronous (never blocks the loop) and is killed if the sentence is dropped
+before it is synthesized.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from dataclasses import dataclass
+
+from ..errors import SpeechError
+from .audio import Audio
+
+_LOGGER = logging.getLogger(__name__)
+
+ESPEAK = "espeak-ng"
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str
+    """espeak-ng voice, e.g. ``en-gb`` or ``ru``."""
+    rate: int
+    """Words per minute."""
+    volume: int
+    """espeak-ng amplitude, 100 is normal."""
+
+
+class EspeakSynthesizer:
+    def __init__(self, program: str = ESPEAK) -> None:
+        self._program = program
+
+    def check(self) -> None:
+        if shutil.which(self._program) is None:
+            raise SpeechError(
+                f"{self._program} is not installed",
+                advice="install Debian's espeak-ng package (make setup does this)",
+            )
+
+    async def synthesize(self, text: str, voice: Voice) -> Audio:
+        process = await asyncio.create_subprocess_exec(
+            self._program,
+            "--stdout",
+            "-v",
+            voice.name,
+            "-s",
+            str(voice.rate),
+            "-a",
+            str(voice.volume),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await process.communicate(text.encode("utf-8"))
+        except asyncio.CancelledError:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            raise
+        if process.returncode != 0:
+            message = err.decode("utf-8", "replace").strip()
+            raise SpeechError(
+                f"espeak-ng failed ({process.returncode}): {message}",
+                advice=f"check that the voice {voice.name!r} exists: espeak-ng --voices",
+            )
+        return Audio.from_wav(out)

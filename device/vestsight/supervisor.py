@@ -1,0 +1,120 @@
+"""Supervisor: each device is a long-lived named task; one that fails is restarted with backoff.
+
+A service's `run()` sets `ready` once it is usable and then runs until cancelled. If it raises,
+the supervisor logs the traceback, tells the wearer through `on_failure` and starts it again after
+the next delay of the backoff table. A service that stayed up for `reset_after` seconds starts
+again from the first delay.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .journal import Journal
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Service(abc.ABC):
+    """A long-lived part of the vest run by the supervisor."""
+
+    name: str = "service"
+    """Task name, used in logs and the journal."""
+    spoken_name: str = "service"
+    """What the wearer hears when it fails, e.g. "camera"."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+
+    @abc.abstractmethod
+    async def run(self) -> None:
+        """Open the device, set `ready`, serve until cancelled; raise on failure."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+    """Seconds to wait before restart number 1, 2, 3...; the last one repeats."""
+    reset_after: float = 60.0
+    """A service that ran this long before failing starts again from the first delay."""
+
+    def delay(self, attempt: int) -> float:
+        return self.delays[min(attempt, len(self.delays) - 1)]
+
+
+FailureHandler = Callable[[Service, BaseException, int, float], None]
+"""Called with the service, its error, the restart number (1, 2, ...) and the delay."""
+
+
+class Supervisor:
+    def __init__(
+        self,
+        journal: Journal,
+        on_failure: FailureHandler,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._journal = journal
+        self._on_failure = on_failure
+        self._backoff = backoff or Backoff()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def tasks(self) -> dict[str, asyncio.Task[None]]:
+        return dict(self._tasks)
+
+    def start(self, service: Service) -> asyncio.Task[None]:
+        if service.name in self._tasks:
+            raise ValueError(f"service {service.name} is already supervised")
+        task = asyncio.create_task(self._keep_running(service), name=service.name)
+        self._tasks[service.name] = task
+        return task
+
+    async def _keep_running(self, service: Service) -> None:
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            started = loop.time()
+            self._journal.publish("service.start", service=service.name)
+            try:
+                await service.run()
+            except asyncio.CancelledError:
+                service.ready.clear()
+                raise
+            except Exception as err:  # noqa: BLE001 -- the supervision boundary: log, tell, restart
+                service.ready.clear()
+                if loop.time() - started >= self._backoff.reset_after:
+                    attempt = 0
+                delay = self._backoff.delay(attempt)
+                attempt += 1
+                _LOGGER.exception(
+                    "Service %s failed (restart %d in %.1f s)", service.name, attempt, delay
+                )
+                self._journal.publish(
+                    "service.failed",
+                    service=service.name,
+                    error=str(err),
+                    restart=attempt,
+                    delay=delay,
+                )
+                self._on_failure(service, err, attempt, delay)
+                await asyncio.sleep(delay)
+                continue
+            service.ready.clear()
+            _LOGGER.info("Service %s finished", service.name)
+            self._journal.publish("service.finished", service=service.name)
+            return
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        results = await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        for name, result in zip(self._tasks, results, strict=True):
+            if isinstance(result, BaseException) and not isinstance(
+                result, asyncio.CancelledError
+            ):
+                _LOGGER.error("Service %s ended with %r", name, result)
+        self._tasks.clear()
