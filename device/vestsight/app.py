@@ -41,6 +41,11 @@ from .systemd import SystemdNotifier
 
 _LOGGER = logging.getLogger(__name__)
 
+SMALL_MODEL_NOTICE = (
+    "the small Gemma 3 270M base model, for development only: its descriptions are poor. "
+    "For real answers set llm.model_path to a Gemma 3n GGUF file"
+)
+
 READY_TIMEOUT_S = 20.0
 """Wearer-facing parts not up by then are named in the ready announcement."""
 
@@ -62,7 +67,9 @@ class VestApp:
         self.supervisor = Supervisor(self.journal, self._service_failed)
 
         voice = Voice(
-            settings.speech.voice or self.phrases.voice, settings.speech.rate, settings.speech.volume
+            settings.speech.voice or self.phrases.voice,
+            settings.speech.rate,
+            settings.speech.volume,
         )
         self.speaker = Speaker(
             EspeakSynthesizer(), choose_output(settings.speech, self.run_dir), voice, self.journal
@@ -81,7 +88,11 @@ class VestApp:
             socket_path, self.inputs, self.gpio, self.journal, self.status
         )
         self.wearer_facing: list[Service] = [
-            self.speaker, self.haptics, self.gpio, self.camera, self.controller
+            self.speaker,
+            self.haptics,
+            self.gpio,
+            self.camera,
+            self.controller,
         ]
 
     def request_stop(self) -> None:
@@ -133,16 +144,22 @@ class VestApp:
         for problem in self.loaded.problems:
             self.speaker.say(problem.spoken, source="config")
         seconds = time.monotonic() - started
-        self.journal.publish("vest.ready", seconds=round(seconds, 3), missing=[s.name for s in missing])
+        self.journal.publish(
+            "vest.ready", seconds=round(seconds, 3), missing=[s.name for s in missing]
+        )
         self.notifier.ready("ready" if not missing else f"ready without {len(missing)} part(s)")
         _LOGGER.info("Vest ready in %.2f s%s", seconds, f", missing {missing}" if missing else "")
 
-    def _service_failed(self, service: Service, error: BaseException, restart: int, delay: float) -> None:
+    def _service_failed(
+        self, service: Service, error: BaseException, restart: int, delay: float
+    ) -> None:
         self.haptics.play("error")
         if service is self.llm:
             text = self.phrases.say("llm_restarting")
         else:
-            text = self.phrases.say("service_failed", name=self.phrases.word("services", service.name))
+            text = self.phrases.say(
+                "service_failed", name=self.phrases.word("services", service.name)
+            )
         self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
 
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
@@ -151,13 +168,17 @@ class VestApp:
         elif state is LlmState.FAILED:
             self.haptics.play("error")
             self.speaker.say(
-                self.phrases.say("llm_failed", reason=reason), priority=Priority.URGENT, source="system"
+                self.phrases.say("llm_failed", reason=reason),
+                priority=Priority.URGENT,
+                source="system",
             )
 
     def status(self) -> dict[str, Any]:
         return {
-            "services": {name: task.get_name() and not task.done()
-                         for name, task in self.supervisor.tasks.items()},
+            "services": {
+                name: task.get_name() and not task.done()
+                for name, task in self.supervisor.tasks.items()
+            },
             "ready": {s.name: s.ready.is_set() for s in [*self.wearer_facing, self.llm]},
             "llm": self.llm.state.value,
             "llm_pid": self.llm.pid,
@@ -186,11 +207,7 @@ def main(argv: list[str] | None = None, *, on_app: Callable[[VestApp], None] | N
     loaded = load_settings(config_path)
     logging.getLogger().setLevel(args.log_level or loaded.settings.general.log_level)
     _LOGGER.info("Config: %s", loaded.source)
-    _LOGGER.info(
-        "Model: %s",
-        loaded.settings.llm.model_path
-        or "small Gemma 3 270M base model (development only; set llm.model_path to a Gemma 3n file)",
-    )
+    _LOGGER.info("Model: %s", loaded.settings.llm.model_path or SMALL_MODEL_NOTICE)
     interactive = loaded.settings.input.terminal and sys.stdin.isatty()
 
     async def run() -> None:

@@ -84,7 +84,10 @@ async def speak_answer(vest: Vest, messages: list[dict[str, str]], answer: list[
                         return
                     continue
                 _say_sentence(vest, sentence, answer)
-        for sentence in splitter.flush():
+        tail = splitter.flush()
+        if generation.done is not None and generation.done.finish_reason == "length":
+            return  # cut off mid-sentence by the length cap: a fragment only confuses
+        for sentence in tail:
             if sentence not in answer:
                 _say_sentence(vest, sentence, answer)
 
@@ -178,4 +181,3 @@ COMMANDS: dict[str, CommandFunction] = {
     "slower": slower,
 }
 assert tuple(COMMANDS) == COMMAND_NAMES, "names.COMMAND_NAMES and COMMANDS must agree"
-

@@ -61,7 +61,8 @@ def load_settings(path: Path | None) -> LoadedSettings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         _LOGGER.error("Config %s is not valid TOML: %s", path, err)
-        where = f" at line {err.lineno}" if getattr(err, "lineno", None) else ""
+        line = getattr(err, "lineno", None)  # Python 3.14+; 3.11 has it only in the message
+        where = f" at line {line}" if line else ""
         return _defaults_because(path, f"config: the file is not valid TOML{where}, using defaults")
     problems: list[ConfigProblem] = []
     settings = _build(Settings, raw, "", problems)
@@ -89,7 +90,7 @@ def _build(cls: type[Any], raw: dict[str, Any], prefix: str, problems: list[Conf
         dotted = f"{prefix}{name}"
         hint = hints[name]
         value = raw[name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             if isinstance(value, dict):
                 values[name] = _build(hint, value, f"{dotted}.", problems)
             else:
@@ -97,7 +98,7 @@ def _build(cls: type[Any], raw: dict[str, Any], prefix: str, problems: list[Conf
                     ConfigProblem(dotted, f"config: {dotted} must be a section, using defaults")
                 )
             continue
-        default = fld.default_factory() if fld.default is dataclasses.MISSING else fld.default  # type: ignore[misc]
+        default = _default_of(fld)
         checked = _check_value(dotted, value, hint, default, fld.metadata, problems)
         if checked is not _REJECTED:
             values[name] = checked
@@ -105,6 +106,15 @@ def _build(cls: type[Any], raw: dict[str, Any], prefix: str, problems: list[Conf
 
 
 _REJECTED = object()
+
+
+def _default_of(fld: dataclasses.Field[Any]) -> Any:
+    if fld.default is not dataclasses.MISSING:
+        return fld.default
+    if fld.default_factory is not dataclasses.MISSING:
+        return fld.default_factory()
+    raise TypeError(f"setting {fld.name} has no default")
+
 
 _TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
 
@@ -171,7 +181,9 @@ def _check_table(
         problem = _rule_violation(entry, {**meta, "choices": meta.get("values")})
         if problem:
             problems.append(
-                ConfigProblem(entry_key, f"config: {entry_key} {_show(entry)} is {problem}, ignored")
+                ConfigProblem(
+                    entry_key, f"config: {entry_key} {_show(entry)} is {problem}, ignored"
+                )
             )
             continue
         kept[key] = entry
@@ -193,9 +205,9 @@ def _rule_violation(value: Any, meta: typing.Mapping[str, Any]) -> str:
     if choices is not None and value not in choices:
         return "not one of " + ", ".join(choices)
     low, high = meta.get("min"), meta.get("max")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if (low is not None and value < low) or (high is not None and value > high):
-            return "out of range"
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number and ((low is not None and value < low) or (high is not None and value > high)):
+        return "out of range"
     return ""
 
 

@@ -86,7 +86,7 @@ class Controller(Service):
             vest.haptics.play("error")
             vest.speaker.say(err.spoken, priority=Priority.URGENT, source="error")
             return
-        except Exception:  # noqa: BLE001 -- a bug must still be heard, not swallowed
+        except Exception:
             _LOGGER.exception("Command %s crashed", command)
             vest.journal.publish("command.failed", command=command, error="crash")
             vest.haptics.play("error")

@@ -103,7 +103,9 @@ class GpioSettings:
         min=0,
         max=27,
     )
-    motor_pin: int = setting(18, "BCM GPIO driving the vibration motor's transistor.", min=0, max=27)
+    motor_pin: int = setting(
+        18, "BCM GPIO driving the vibration motor's transistor.", min=0, max=27
+    )
     bounce_ms: int = setting(30, "Button debounce time in milliseconds.", min=0, max=500)
     hold_ms: int = setting(800, "A press this long is a long press.", min=200, max=5000)
 

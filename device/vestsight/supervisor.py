@@ -84,7 +84,7 @@ class Supervisor:
             except asyncio.CancelledError:
                 service.ready.clear()
                 raise
-            except Exception as err:  # noqa: BLE001 -- the supervision boundary: log, tell, restart
+            except Exception as err:
                 service.ready.clear()
                 if loop.time() - started >= self._backoff.reset_after:
                     attempt = 0
@@ -113,8 +113,6 @@ class Supervisor:
             task.cancel()
         results = await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for name, result in zip(self._tasks, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(
-                result, asyncio.CancelledError
-            ):
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                 _LOGGER.error("Service %s ended with %r", name, result)
         self._tasks.clear()

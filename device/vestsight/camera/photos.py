@@ -73,7 +73,9 @@ class PhotoCamera(CameraBackend):
             with Image.open(path) as image:
                 framed = ImageOps.fit(image.convert("RGB"), self._size, Image.Resampling.BILINEAR)
         except OSError as err:
-            raise CameraError(f"cannot read photo {path}: {err}", advice="replace the file") from err
+            raise CameraError(
+                f"cannot read photo {path}: {err}", advice="replace the file"
+            ) from err
         return make_frame(np.asarray(framed, dtype=np.uint8), self._count, path.name)
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ class Picamera2Camera(CameraBackend):
             raise CameraError(
                 "picamera2 is not installed",
                 advice="on Raspberry Pi OS: apt install python3-picamera2, and create the venv "
-                "with --system-site-packages; elsewhere set camera.backend = \"simulated\"",
+                'with --system-site-packages; elsewhere set camera.backend = "simulated"',
             ) from err
         try:
             camera = Picamera2()

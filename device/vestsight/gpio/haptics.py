@@ -144,6 +144,7 @@ class HapticMotor(Service):
                 if not pattern.repeat:
                     break
             device.value = 0
+            self._journal.publish("haptic.end", pattern=pattern.name)
         except GPIOZeroError as err:  # the motor was closed under the pattern (shutdown)
             _LOGGER.warning("Haptic pattern %s stopped: %s", pattern.name, err)
             return

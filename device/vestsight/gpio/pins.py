@@ -29,7 +29,7 @@ def make_pin_factory(settings: GpioSettings) -> Any:
         raise GpioError(
             f"cannot open the Pi's GPIO through lgpio: {err}",
             advice="install lgpio (pip install vestsight[pi]) and run as a user in the gpio "
-            "group; elsewhere set gpio.backend = \"mock\"",
+            'group; elsewhere set gpio.backend = "mock"',
         ) from err
 
 

@@ -114,7 +114,9 @@ class ControlSocket(Service):
             elif cmd == "status":
                 return {"ok": True, "cmd": cmd, "status": self._status()}
             elif cmd != "subscribe":
-                raise InputError(f"unknown cmd {cmd!r}", advice="press, release, tap, status, subscribe")
+                raise InputError(
+                    f"unknown cmd {cmd!r}", advice="press, release, tap, status, subscribe"
+                )
         except (ValueError, InputError) as err:
             _LOGGER.warning("Bad control request %r: %s", line[:200], err)
             return {"ok": False, "error": str(err)}
@@ -132,7 +134,9 @@ class ControlSocket(Service):
                 self._gpio.simulate(str(button), pressed)
             return
         if button not in GAMEPAD_BUTTONS:
-            raise InputError(f"unknown gamepad button {button!r}", advice=f"one of {GAMEPAD_BUTTONS}")
+            raise InputError(
+                f"unknown gamepad button {button!r}", advice=f"one of {GAMEPAD_BUTTONS}"
+            )
         for pressed in actions:
             action = Action.PRESS if pressed else Action.RELEASE
             self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="socket"))

@@ -43,7 +43,9 @@ class InputQueue:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            _LOGGER.error("Input queue full, dropped %s %s %s", event.source, event.button, event.action)
+            _LOGGER.error(
+                "Input queue full, dropped %s %s %s", event.source, event.button, event.action
+            )
             return False
         return True
 

@@ -41,6 +41,7 @@ class LlmState(enum.StrEnum):
 StateListener = Callable[["LlmState", str], None]
 """Called with the new state and a reason (for ``failed``)."""
 
+
 class _ModelUnusable(Exception):
     """The worker reported that the model cannot be loaded."""
 
@@ -182,8 +183,13 @@ class LlmClient(Service):
                 if (generation := self._generations.get(rid)) is not None:
                     generation._items.put_nowait(message)
             case protocol.Done(request_id=rid):
-                self._journal.publish("llm.done", id=rid, reason=message.finish_reason,
-                                      tokens=message.completion_tokens, seconds=message.seconds)
+                self._journal.publish(
+                    "llm.done",
+                    id=rid,
+                    reason=message.finish_reason,
+                    tokens=message.completion_tokens,
+                    seconds=message.seconds,
+                )
                 if (generation := self._generations.get(rid)) is not None:
                     generation._items.put_nowait(message)
             case protocol.Pong():

@@ -22,7 +22,7 @@ _LOGGER = logging.getLogger(__name__)
 class AudioOutput(abc.ABC):
     description = "audio output"
 
-    def check(self) -> None:
+    def check(self) -> None:  # noqa: B027 -- most outputs have nothing to check
         """Raise `SpeechError` with advice if this output cannot work here."""
 
     @abc.abstractmethod
@@ -42,7 +42,7 @@ class SoundCardOutput(AudioOutput):
         if shutil.which(self._player) is None:
             raise SpeechError(
                 f"audio player {self._player} not found",
-                advice="install alsa-utils, or set speech.output = \"wav\"",
+                advice='install alsa-utils, or set speech.output = "wav"',
             )
 
     async def play(self, audio: Audio, label: str) -> Path | None:

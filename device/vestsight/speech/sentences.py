@@ -28,7 +28,8 @@ _MARKDOWN_PATTERNS = (
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),
     (re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", re.M), ""),
-    (re.compile(r"(\*\*|__|\*|_{1,2}|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),
     (re.compile(r"[*#`|>]+"), " "),
 )
 
@@ -49,33 +50,33 @@ class SentenceSplitter:
         """Add streamed text; return the sentences it completed, in order."""
         self._buffer += text
         sentences: list[str] = []
+        search_from = 0
         while True:
-            cut = self._find_end(self._buffer)
+            cut = self._find_end(self._buffer, search_from)
             if cut is None:
                 cut = self._find_overflow_cut(self._buffer)
             if cut is None:
                 break
-            head, self._buffer = self._buffer[:cut], self._buffer[cut:]
-            sentences.extend(self._emit(head))
+            sentence = clean_for_speech(self._buffer[:cut])
+            letters = sum(ch.isalnum() for ch in sentence)
+            if 0 < letters < _MIN_LETTERS:
+                search_from = cut  # too short to say alone ("1." of a list): join the next one
+                continue
+            self._buffer = self._buffer[cut:]
+            search_from = 0
+            if letters:
+                sentences.append(sentence)
         return sentences
 
     def flush(self) -> list[str]:
         """The stream ended: whatever is left is the last sentence."""
         rest, self._buffer = self._buffer, ""
-        return self._emit(rest, final=True)
+        sentence = clean_for_speech(rest)
+        return [sentence] if any(ch.isalnum() for ch in sentence) else []
 
-    def _emit(self, text: str, *, final: bool = False) -> list[str]:
-        sentence = clean_for_speech(text)
-        if sum(ch.isalnum() for ch in sentence) < _MIN_LETTERS:
-            if not final and sentence:
-                # Too short to say alone ("1." of a list): keep it for the next sentence.
-                self._buffer = text + self._buffer
-                return []
-            return [sentence] if final and any(ch.isalnum() for ch in sentence) else []
-        return [sentence]
-
-    def _find_end(self, text: str) -> int | None:
-        for index, char in enumerate(text):
+    def _find_end(self, text: str, start: int) -> int | None:
+        for index in range(start, len(text)):
+            char = text[index]
             if char == "\n":
                 if text[:index].strip():
                     return index + 1

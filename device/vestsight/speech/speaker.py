@@ -130,7 +130,9 @@ class Speaker(Service):
     async def run(self) -> None:
         self._synthesizer.check()
         self._output.check()
-        _LOGGER.info("Speech ready: espeak-ng voice %s to %s", self.voice.name, self._output.description)
+        _LOGGER.info(
+            "Speech ready: espeak-ng voice %s to %s", self.voice.name, self._output.description
+        )
         self.ready.set()
         while True:
             await self._queued.wait()

@@ -1,0 +1,98 @@
+"""The simulated camera serves real photos; frame facts are measured, not made up."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from tests.conftest import TIMEOUT
+from vestsight.camera.base import CameraService, make_frame
+from vestsight.camera.photos import SKIMAGE_PHOTOS, PhotoCamera, skimage_photo_dir
+from vestsight.errors import CameraError
+from vestsight.vision.frame_facts import measure_frame
+
+
+def photo(name: str, size: tuple[int, int] = (640, 480)):
+    camera = PhotoCamera(str(skimage_photo_dir() / name), *size)
+    camera.open()
+    return camera.capture()
+
+
+def test_simulated_camera_cycles_through_real_photos() -> None:
+    camera = PhotoCamera("", 320, 240)
+    camera.open()
+    frames = [camera.capture() for _ in range(len(SKIMAGE_PHOTOS) + 1)]
+    assert [f.source for f in frames[:-1]] == list(SKIMAGE_PHOTOS)
+    assert frames[-1].source == SKIMAGE_PHOTOS[0]
+    assert [f.number for f in frames] == list(range(1, len(frames) + 1))
+    for frame in frames:
+        assert frame.pixels.shape == (240, 320, 3) and frame.pixels.dtype == np.uint8
+        assert not frame.pixels.flags.writeable
+        assert frame.pixels.std() > 10  # a real picture, not a blank
+
+
+def test_photo_folder_and_bad_sources(tmp_path: Path) -> None:
+    Image.new("RGB", (50, 40), (200, 10, 10)).save(tmp_path / "b.png")
+    Image.new("RGB", (50, 40), (10, 10, 200)).save(tmp_path / "a.jpg")
+    (tmp_path / "notes.txt").write_text("not a photo")
+    camera = PhotoCamera(str(tmp_path), 64, 48)
+    camera.open()
+    assert [camera.capture().source for _ in range(2)] == ["a.jpg", "b.png"]
+    with pytest.raises(CameraError, match="does not exist"):
+        PhotoCamera(str(tmp_path / "missing"), 64, 48).open()
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG garbage")
+    broken = PhotoCamera(str(tmp_path / "broken.png"), 64, 48)
+    broken.open()
+    with pytest.raises(CameraError, match="cannot read photo"):
+        broken.capture()
+
+
+async def test_camera_service_fails_when_the_camera_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "scene.png"
+    Image.new("RGB", (64, 48), (0, 128, 0)).save(path)
+    service = CameraService(PhotoCamera(str(path), 64, 48))
+    with pytest.raises(CameraError, match="not ready"):
+        await service.capture()
+    task = asyncio.create_task(service.run())
+    await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+    frame = await asyncio.wait_for(service.capture(), TIMEOUT)
+    assert frame.source == "scene.png"
+    path.write_bytes(b"unplugged")
+    with pytest.raises(CameraError):
+        await asyncio.wait_for(service.capture(), TIMEOUT)
+    with pytest.raises(CameraError, match="cannot read photo"):
+        await asyncio.wait_for(task, TIMEOUT)  # run() fails: the supervisor will restart it
+    assert not service.ready.is_set()
+
+
+def test_facts_of_real_photos() -> None:
+    rocket = measure_frame(photo("rocket.jpg"))
+    assert rocket.colours[0][0] == "blue"
+    chelsea = measure_frame(photo("chelsea.png"))
+    assert {name for name, _ in chelsea.colours} <= {"brown", "orange"}
+    page = measure_frame(photo("page.png"))
+    assert {name for name, _ in page.colours} <= {"grey", "white"}
+    for facts in (rocket, chelsea, page):
+        assert facts.focus == "sharp"
+        assert 0 < facts.brightness < 1
+
+
+def test_blur_and_darkness_are_measured() -> None:
+    frame = photo("astronaut.png")
+    sharp = measure_frame(frame)
+    blurred_pixels = np.asarray(Image.fromarray(frame.pixels).filter(ImageFilter.GaussianBlur(6)))
+    blurred = measure_frame(make_frame(blurred_pixels, 1, "blurred"))
+    assert sharp.focus == "sharp" and blurred.focus == "blurry"
+    assert blurred.sharpness < sharp.sharpness / 10
+    dark = measure_frame(make_frame((frame.pixels * 0.1).astype(np.uint8), 1, "dark"))
+    assert dark.light == "dark"
+    assert dark.brightness < sharp.brightness / 5
+
+
+def test_prompt_text_carries_the_measurements() -> None:
+    text = measure_frame(photo("coffee.png")).as_prompt_text()
+    assert text.startswith("light: ") and "main colours:" in text and "focus: sharp" in text

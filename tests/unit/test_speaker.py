@@ -1,0 +1,124 @@
+"""The speaker with real espeak-ng writing real WAV files: order, interruption, urgency."""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TIMEOUT, event, wait_record
+from vestsight.errors import SpeechError
+from vestsight.journal import Journal
+from vestsight.speech.audio import Audio
+from vestsight.speech.output import WavFileOutput
+from vestsight.speech.speaker import Priority, Speaker
+from vestsight.speech.synth import EspeakSynthesizer, Voice
+
+VOICE = Voice("en-gb", 175, 100)
+LONG = "This sentence is long enough to be speaking when the test interrupts it, surely."
+
+
+@pytest.fixture
+async def speaker(tmp_path: Path, journal: Journal):
+    speaker = Speaker(EspeakSynthesizer(), WavFileOutput(tmp_path, realtime=True), VOICE, journal)
+    task = asyncio.create_task(speaker.run())
+    await asyncio.wait_for(speaker.ready.wait(), TIMEOUT)
+    yield speaker
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_sentences_become_wav_files_in_order(speaker: Speaker, journal: Journal) -> None:
+    async with journal.subscribe() as records:
+        first = speaker.say("Hello.")
+        second = speaker.say("Привет, как дела?")
+        assert await asyncio.wait_for(second.finished, TIMEOUT) == "done"
+        assert first.finished.result() == "done"
+        ends = [await wait_record(records, event("speech.end")) for _ in range(2)]
+    assert [e["id"] for e in ends] == [first.id, second.id]
+    paths = [Path(e["wav"]) for e in ends]
+    assert paths == sorted(paths)
+    for path in paths:
+        with wave.open(str(path)) as wav:
+            assert wav.getnframes() / wav.getframerate() > 0.3
+            assert wav.getnchannels() == 1
+
+
+async def test_stop_silences_at_once_and_drops_the_queue(
+    speaker: Speaker, journal: Journal
+) -> None:
+    async with journal.subscribe() as records:
+        playing = speaker.say(LONG)
+        queued = [speaker.say("Never heard."), speaker.say("Nor this.")]
+        await wait_record(records, event("speech.start", id=playing.id))
+        assert speaker.speaking
+        assert speaker.stop() == 3
+        stopped = await wait_record(records, event("speech.stopped"))
+        end = await wait_record(records, event("speech.end", id=playing.id))
+    assert end["outcome"] == "interrupted"
+    assert end["mono"] - stopped["mono"] < 0.1
+    assert [await asyncio.wait_for(u.finished, TIMEOUT) for u in queued] == ["dropped"] * 2
+    assert not speaker.speaking
+    after = speaker.say("Back again.")
+    assert await asyncio.wait_for(after.finished, TIMEOUT) == "done"
+
+
+async def test_urgent_cuts_in_and_the_cut_sentence_is_not_repeated(
+    speaker: Speaker, journal: Journal
+) -> None:
+    async with journal.subscribe() as records:
+        playing = speaker.say(LONG)
+        later = speaker.say("Then this.")
+        await wait_record(records, event("speech.start", id=playing.id))
+        urgent = speaker.say("Controller disconnected.", priority=Priority.URGENT)
+        starts = [await wait_record(records, event("speech.start")) for _ in range(2)]
+    assert await asyncio.wait_for(playing.finished, TIMEOUT) == "interrupted"
+    assert [s["id"] for s in starts] == [urgent.id, later.id]
+    assert await asyncio.wait_for(later.finished, TIMEOUT) == "done"
+
+
+async def test_a_sentence_that_cannot_be_synthesized_fails_alone(
+    tmp_path: Path, journal: Journal
+) -> None:
+    speaker = Speaker(
+        EspeakSynthesizer(),
+        WavFileOutput(tmp_path, realtime=False),
+        Voice("xx-nope", 175, 100),
+        journal,
+    )
+    task = asyncio.create_task(speaker.run())
+    bad = speaker.say("Unknown voice.")
+    assert await asyncio.wait_for(bad.finished, TIMEOUT) == "failed"
+    speaker.voice = VOICE
+    good = speaker.say("Known voice.")
+    assert await asyncio.wait_for(good.finished, TIMEOUT) == "done"
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_missing_espeak_is_a_named_error(tmp_path: Path, journal: Journal) -> None:
+    speaker = Speaker(
+        EspeakSynthesizer("espeak-ng-not-installed"), WavFileOutput(tmp_path, realtime=False),
+        VOICE, journal,
+    )  # fmt: skip
+    with pytest.raises(SpeechError, match="not installed") as caught:
+        await asyncio.wait_for(speaker.run(), TIMEOUT)
+    assert "apt" in caught.value.advice or "espeak-ng package" in caught.value.advice
+
+
+async def test_rate_is_clamped(speaker: Speaker) -> None:
+    assert speaker.set_rate(9000) == 450
+    assert speaker.set_rate(10) == 80
+
+
+async def test_espeak_audio_header_is_repaired() -> None:
+    audio = await asyncio.wait_for(EspeakSynthesizer().synthesize("One two.", VOICE), TIMEOUT)
+    assert audio.rate == 22050 and audio.duration > 0.3
+    again = Audio.from_wav(audio.to_wav())
+    assert again == audio
+    with pytest.raises(SpeechError):
+        Audio.from_wav(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    with pytest.raises(SpeechError):
+        Audio.from_wav(b"not audio at all")

@@ -1,0 +1,92 @@
+"""The supervisor restarts failing services with backoff and tells the wearer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.conftest import TIMEOUT, event, wait_record
+from vestsight.journal import Journal
+from vestsight.supervisor import Backoff, Service, Supervisor
+
+
+class FlakyService(Service):
+    """Fails `failures` times, then stays up."""
+
+    name = "flaky"
+    spoken_name = "camera"
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.starts = 0
+
+    async def run(self) -> None:
+        self.starts += 1
+        if self.starts <= self.failures:
+            raise OSError(f"unplugged #{self.starts}")
+        self.ready.set()
+        await asyncio.Future()
+
+
+class OneShot(Service):
+    name = "oneshot"
+
+    async def run(self) -> None:
+        self.ready.set()
+
+
+async def test_failing_service_is_restarted_with_backoff_and_announced(journal: Journal) -> None:
+    told: list[tuple[str, str, int, float]] = []
+    supervisor = Supervisor(
+        journal,
+        lambda service, error, restart, delay: told.append(
+            (service.spoken_name, str(error), restart, delay)
+        ),
+        Backoff(delays=(0.01, 0.02, 0.03)),
+    )
+    service = FlakyService(failures=4)
+    async with journal.subscribe() as records:
+        supervisor.start(service)
+        await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+        failed = [await wait_record(records, event("service.failed")) for _ in range(4)]
+    assert service.starts == 5
+    assert [r["restart"] for r in failed] == [1, 2, 3, 4]
+    assert told == [
+        ("camera", "unplugged #1", 1, 0.01),
+        ("camera", "unplugged #2", 2, 0.02),
+        ("camera", "unplugged #3", 3, 0.03),
+        ("camera", "unplugged #4", 4, 0.03),
+    ]
+    assert supervisor.tasks["flaky"].get_name() == "flaky"
+    await supervisor.stop()
+    assert not service.ready.is_set()
+
+
+async def test_backoff_starts_over_after_a_long_healthy_run(journal: Journal) -> None:
+    backoff = Backoff(delays=(0.01, 5.0), reset_after=0.0)
+    restarts: list[float] = []
+    supervisor = Supervisor(journal, lambda s, e, n, delay: restarts.append(delay), backoff)
+    service = FlakyService(failures=3)
+    supervisor.start(service)
+    await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+    assert restarts == [0.01, 0.01, 0.01]
+    await supervisor.stop()
+
+
+async def test_finished_service_is_not_restarted(journal: Journal) -> None:
+    supervisor = Supervisor(journal, lambda *args: pytest.fail("no failure expected"))
+    async with journal.subscribe() as records:
+        task = supervisor.start(OneShot())
+        await wait_record(records, event("service.finished", service="oneshot"))
+    await asyncio.wait_for(task, TIMEOUT)
+    await supervisor.stop()
+
+
+async def test_one_name_one_task(journal: Journal) -> None:
+    supervisor = Supervisor(journal, lambda *args: None)
+    supervisor.start(FlakyService(0))
+    with pytest.raises(ValueError, match="already supervised"):
+        supervisor.start(FlakyService(0))
+    await supervisor.stop()
