@@ -54,8 +54,10 @@ model: $(MODEL_STAMP)
 run: setup
 	$(PY) -m vestsight --config device/vestsight.toml
 
+# pytest exits 5 when it collected no tests: that is a failure here, never a silent pass.
 test: setup
-	$(PY) -m pytest
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check device tests

@@ -20,9 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 async def wait_record(
     records: asyncio.Queue[Record],
     predicate: Callable[[Record], bool],
-    timeout: float = TIMEOUT,
+    within: float = TIMEOUT,
 ) -> Record:
-    """The first journal record matching `predicate`; fails the test after `timeout`."""
+    """The first journal record matching `predicate`; fails the test after `within` s."""
 
     async def scan() -> Record:
         while True:
@@ -30,7 +30,7 @@ async def wait_record(
             if predicate(record):
                 return record
 
-    return await asyncio.wait_for(scan(), timeout)
+    return await asyncio.wait_for(scan(), within)
 
 
 def event(name: str, **fields: Any) -> Callable[[Record], bool]:

@@ -9,7 +9,6 @@ READY=1; config problems are spoken right after. The model announces itself when
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
@@ -100,9 +99,13 @@ class VestApp:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        handled = []
         for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
+            try:
                 loop.add_signal_handler(sig, self.request_stop)
+                handled.append(sig)
+            except (NotImplementedError, RuntimeError) as err:  # not the main thread
+                _LOGGER.debug("Cannot handle %s here: %s", sig.name, err)
         self.journal.publish("vest.starting", config=self.loaded.source)
         for service in self.wearer_facing:
             self.supervisor.start(service)
@@ -117,6 +120,8 @@ class VestApp:
             await self._announce_ready()
             await self._stop.wait()
         finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)
             self.notifier.stopping()
             watchdog.cancel()
             await self.supervisor.stop()

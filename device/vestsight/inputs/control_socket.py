@@ -55,6 +55,7 @@ class ControlSocket(Service):
         self._gpio = gpio
         self._journal = journal
         self._status = status
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def run(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,10 +74,22 @@ class ControlSocket(Service):
             async with server:
                 await server.serve_forever()
         finally:
+            await self._close_connections()
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
 
+    async def _close_connections(self) -> None:
+        """End every client connection and let its handler finish (not be cancelled mid-write)."""
+        handlers = list(self._connections)
+        for writer in self._connections.values():
+            writer.close()
+        if handlers:
+            await asyncio.wait(handlers, timeout=2.0)
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._connections[handler] = writer
         forwarder: asyncio.Task[None] | None = None
         try:
             while True:
@@ -95,6 +108,7 @@ class ControlSocket(Service):
         except ConnectionError as err:
             _LOGGER.debug("Control client went away: %s", err)
         finally:
+            del self._connections[handler]
             if forwarder is not None:
                 forwarder.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

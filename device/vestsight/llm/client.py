@@ -18,6 +18,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from ..aio import cancel_and_wait, run_until_first_failure, spawn, wait_within
 from ..errors import LlmError, ProtocolError, WorkerNotReady, WorkerRestarting
 from ..journal import Journal
 from ..settings import LlmSettings
@@ -40,10 +41,6 @@ class LlmState(enum.StrEnum):
 
 StateListener = Callable[["LlmState", str], None]
 """Called with the new state and a reason (for ``failed``)."""
-
-
-class _ModelUnusable(Exception):
-    """The worker reported that the model cannot be loaded."""
 
 
 _Item = protocol.Token | protocol.Done | protocol.Failed | LlmError
@@ -122,7 +119,7 @@ class LlmClient(Service):
             self._set_state(LlmState.RESTARTING)
         self._set_state(LlmState.STARTING)
         self._loaded.clear()
-        process = await asyncio.create_subprocess_exec(
+        process = await spawn(
             self._python,
             "-m",
             "vestsight.llm.worker",
@@ -142,27 +139,24 @@ class LlmClient(Service):
         )
         self._process = process
         self._journal.publish("llm.worker", pid=process.pid)
-        unusable_model = False
+        watchers = [
+            asyncio.create_task(self._read_messages(process), name="llm-reader"),
+            asyncio.create_task(self._heartbeat(), name="llm-heartbeat"),
+        ]
         try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._read_messages(process), name="llm-reader")
-                group.create_task(self._heartbeat(process), name="llm-heartbeat")
-                await self._wait_loaded()
-                if self._state is LlmState.FAILED:
-                    raise _ModelUnusable
-        except* _ModelUnusable:
-            unusable_model = True
-        except* LlmError as errors:
-            raise errors.exceptions[0] from None
+            # The watchers only ever end by raising (worker died, hung, spoke garbage).
+            await run_until_first_failure(self._wait_loaded(), watchers)
+            if self._state is not LlmState.FAILED:
+                await run_until_first_failure(asyncio.Future(), watchers)
         finally:
             self.ready.clear()
+            await cancel_and_wait(watchers)
             self._fail_generations(WorkerRestarting("the description engine stopped"))
             await self._stop_process(process)
             self._process = None
-        if unusable_model:
-            # Not retried: a missing or damaged file stays so until the maker fixes it;
-            # the state stays "failed" and the fast path works without the model.
-            await asyncio.Future()
+        # The model cannot be loaded. Not retried: a missing or damaged file stays so until the
+        # maker fixes it; the state stays "failed" and the fast path works without the model.
+        await asyncio.Future()
 
     async def _read_messages(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
@@ -212,21 +206,19 @@ class LlmClient(Service):
 
     async def _wait_loaded(self) -> None:
         try:
-            await asyncio.wait_for(self._loaded.wait(), self._settings.load_timeout_s)
+            await wait_within(self._loaded.wait(), self._settings.load_timeout_s)
         except TimeoutError:
             raise WorkerRestarting(
                 f"the model did not load within {self._settings.load_timeout_s:.0f} s"
             ) from None
 
-    async def _heartbeat(self, process: asyncio.subprocess.Process) -> None:
+    async def _heartbeat(self) -> None:
         loop = asyncio.get_running_loop()
         interval = self._settings.heartbeat_s
         self._last_pong = loop.time()
         for seq in itertools.count(1):
             self._send(protocol.Ping(seq=seq))
             await asyncio.sleep(interval)
-            if process.returncode is not None:
-                return
             if loop.time() - self._last_pong > 2 * interval:
                 raise WorkerRestarting("the description engine stopped answering")
 
@@ -242,7 +234,7 @@ class LlmClient(Service):
             if process.stdin is not None and not process.stdin.is_closing():
                 process.stdin.close()
             try:
-                await asyncio.wait_for(process.wait(), SHUTDOWN_GRACE_S)
+                await wait_within(process.wait(), SHUTDOWN_GRACE_S)
             except TimeoutError:
                 process.kill()
                 await process.wait()

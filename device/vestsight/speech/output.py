@@ -12,6 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from ..aio import spawn
 from ..errors import SpeechError
 from ..settings import SpeechSettings
 from .audio import Audio
@@ -46,7 +47,7 @@ class SoundCardOutput(AudioOutput):
             )
 
     async def play(self, audio: Audio, label: str) -> Path | None:
-        process = await asyncio.create_subprocess_exec(
+        process = await spawn(
             self._player,
             "-q",
             "-",

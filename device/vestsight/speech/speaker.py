@@ -134,13 +134,19 @@ class Speaker(Service):
             "Speech ready: espeak-ng voice %s to %s", self.voice.name, self._output.description
         )
         self.ready.set()
-        while True:
-            await self._queued.wait()
-            if not self._queue:
-                self._queued.clear()
-                continue
-            _priority, _id, utterance = heapq.heappop(self._queue)
-            await self._speak(utterance)
+        try:
+            while True:
+                await self._queued.wait()
+                if not self._queue:
+                    self._queued.clear()
+                    continue
+                _priority, _id, utterance = heapq.heappop(self._queue)
+                await self._speak(utterance)
+        finally:
+            pending = [u.audio for _p, _i, u in self._queue if u.audio is not None]
+            self.stop()
+            if pending:
+                await asyncio.wait(pending)
 
     async def _synthesize(self, utterance: Utterance, voice: Voice) -> Audio:
         async with self._synthesis_turn:

@@ -11,6 +11,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 
+from ..aio import spawn
 from ..errors import SpeechError
 from .audio import Audio
 
@@ -41,7 +42,7 @@ class EspeakSynthesizer:
             )
 
     async def synthesize(self, text: str, voice: Voice) -> Audio:
-        process = await asyncio.create_subprocess_exec(
+        process = await spawn(
             self._program,
             "--stdout",
             "-v",

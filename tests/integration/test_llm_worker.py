@@ -1,0 +1,149 @@
+"""The LLM worker process with the real small Gemma model: stream, cancel, crash, hang, bad files."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TIMEOUT, event, wait_record
+from vestsight.errors import LlmError, WorkerNotReady, WorkerRestarting
+from vestsight.journal import Journal
+from vestsight.llm.client import LlmClient, LlmState
+from vestsight.settings import LlmSettings
+from vestsight.supervisor import Backoff, Supervisor
+
+pytestmark = pytest.mark.model
+
+LOAD_TIMEOUT = 120.0
+PROMPT = [{"role": "user", "content": "Describe a kitchen in three sentences."}]
+
+
+class Harness:
+    def __init__(self, journal: Journal, settings: LlmSettings) -> None:
+        self.states: list[tuple[LlmState, str]] = []
+        self.failures: list[str] = []
+        self.client = LlmClient(settings, journal, lambda s, r: self.states.append((s, r)))
+        self.supervisor = Supervisor(
+            journal, lambda svc, err, n, d: self.failures.append(str(err)), Backoff((0.05,))
+        )
+
+    async def start(self) -> None:
+        self.supervisor.start(self.client)
+
+    async def ready(self) -> None:
+        await asyncio.wait_for(self.client.ready.wait(), LOAD_TIMEOUT)
+
+
+@pytest.fixture
+async def harness(journal: Journal):
+    harness = Harness(journal, LlmSettings(max_answer_tokens=48, heartbeat_s=0.5))
+    await harness.start()
+    yield harness
+    await harness.supervisor.stop()
+
+
+async def test_answer_streams_token_by_token(harness: Harness) -> None:
+    with pytest.raises(WorkerNotReady):
+        async with harness.client.generate(PROMPT):
+            pass
+    await harness.ready()
+    assert [s for s, _ in harness.states] == [LlmState.STARTING, LlmState.LOADING, LlmState.READY]
+    tokens = []
+    async with harness.client.generate(PROMPT, max_tokens=24) as generation:
+        async for text in generation:
+            tokens.append(text)
+    assert generation.done is not None
+    assert generation.done.finish_reason in ("stop", "length")
+    assert len(tokens) == generation.done.completion_tokens > 1
+    assert "".join(tokens).strip()
+    assert generation.done.prompt_tokens > 5
+
+
+async def test_cancel_takes_effect_within_a_token_and_the_next_request_runs(
+    harness: Harness, journal: Journal
+) -> None:
+    await harness.ready()
+    async with journal.subscribe() as records:
+        async with harness.client.generate(PROMPT, max_tokens=400) as generation:
+            received = 0
+            async for _text in generation:
+                received += 1
+                if received == 3:
+                    break
+        done = await wait_record(records, event("llm.done"))
+    assert done["reason"] == "cancelled"
+    assert done["tokens"] <= received + 2  # the worker stopped within a token step or two
+    async with harness.client.generate(PROMPT, max_tokens=8) as second:
+        assert [t async for t in second]
+    assert second.done is not None and second.done.finish_reason == "length"
+
+
+async def test_a_killed_worker_fails_the_request_and_is_restarted(harness: Harness) -> None:
+    await harness.ready()
+    first_pid = harness.client.pid
+    assert first_pid is not None
+    with pytest.raises(WorkerRestarting):
+        async with harness.client.generate(PROMPT, max_tokens=400) as generation:
+            async for _text in generation:
+                os.kill(first_pid, signal.SIGKILL)  # as the kernel's OOM killer would
+    await asyncio.wait_for(harness.client.ready.wait(), LOAD_TIMEOUT)
+    assert harness.client.pid != first_pid
+    assert any("killed" in failure for failure in harness.failures)
+    assert (LlmState.RESTARTING, "") in harness.states
+    async with harness.client.generate(PROMPT, max_tokens=4) as generation:
+        assert [t async for t in generation]
+
+
+async def test_a_hung_worker_is_detected_by_heartbeat_and_restarted(
+    harness: Harness, journal: Journal
+) -> None:
+    await harness.ready()
+    first_pid = harness.client.pid
+    assert first_pid is not None
+    try:
+        async with journal.subscribe() as records:
+            os.kill(first_pid, signal.SIGSTOP)  # alive but answering nothing, as if deadlocked
+            failed = await wait_record(records, event("service.failed", service="llm"))
+        assert "stopped answering" in failed["error"]
+        await asyncio.wait_for(harness.client.ready.wait(), LOAD_TIMEOUT)
+        assert harness.client.pid != first_pid
+    finally:
+        _reap(first_pid)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+
+
+@pytest.mark.parametrize(
+    ("content", "spoken"),
+    [
+        (None, "the description model file is missing"),
+        (b"PK\x03\x04 a zip, not a model", "the description model file is damaged"),
+        (b"GGUF" + b"\x00" * 64, "the description model could not be loaded"),
+    ],
+)
+async def test_a_bad_model_file_fails_clearly_and_is_not_retried(
+    tmp_path: Path, journal: Journal, content: bytes | None, spoken: str
+) -> None:
+    path = tmp_path / "model.gguf"
+    if content is not None:
+        path.write_bytes(content)
+    harness = Harness(journal, LlmSettings(model_path=str(path), heartbeat_s=0.5))
+    async with journal.subscribe() as records:
+        await harness.start()
+        failed = await wait_record(records, event("llm.state", state="failed"), LOAD_TIMEOUT)
+    assert failed["reason"] == spoken
+    assert harness.client.state is LlmState.FAILED
+    assert harness.failures == []  # not restarted: a bad file stays bad until the maker fixes it
+    with pytest.raises(LlmError, match="failed"):
+        async with harness.client.generate(PROMPT):
+            pass
+    await harness.supervisor.stop()

@@ -1,0 +1,156 @@
+"""The whole simulated vest: real small Gemma model, real espeak-ng, gpiozero MockFactory pins.
+
+Everything goes through the control socket, as the bench does, and is checked in the journal
+(what was spoken and felt) and on the mock motor pin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import wave
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.conftest import TIMEOUT, event
+from tests.integration.vest import running_vest
+
+pytestmark = pytest.mark.model
+
+FAST_SPEECH = {"speech": {"rate": 450}}
+"""Shortens the fast-path sentence so the model's first sentence is heard while it still works."""
+
+
+async def test_describe_speaks_sentence_by_sentence_while_the_model_works(tmp_path: Path) -> None:
+    async with running_vest(tmp_path, FAST_SPEECH) as (app, client, startup):
+        spoken_at_start = [r["text"] for r in startup if r["event"] == "speech.queued"]
+        assert spoken_at_start[0].startswith("Vestsight ready.")
+        motor_pin = app.haptics.device.pin
+
+        t = await client.tap("a")
+        done = await client.expect(event("llm.done"), t)
+        await client.expect(event("command.done", command="describe"), t)
+        while app.speaker.speaking:
+            await client.expect(event("speech.end"), client.history[-1]["mono"])
+        during = client.since(t)
+
+    press = next(r for r in during if r["event"] == "input" and r["action"] == "press")
+    ack = next(r for r in during if r["event"] == "haptic")
+    assert ack["pattern"] == "ack" and ack["felt"]
+    assert ack["mono"] - press["mono"] < 0.02  # the press is felt at once
+    assert 1.0 in [state.state for state in motor_pin.states]
+
+    facts = next(r for r in during if r["event"] == "describe.facts")
+    assert facts["mono"] > ack["mono"]
+    assert facts["facts"].startswith("light: ")
+    starts = [r for r in during if r["event"] == "speech.start"]
+    assert starts[0]["source"] == "fast"  # measured facts first, at once
+    model_sentences = [r for r in during if r["event"] == "speech.queued" and r["source"] == "llm"]
+    assert len(model_sentences) >= 2, "the small model should answer in several sentences"
+    model_starts = [r for r in starts if r["source"] == "llm"]
+    assert model_sentences[0]["mono"] < done["mono"]  # handed to speech as soon as complete
+    assert model_starts[0]["mono"] < done["mono"]  # and heard before the model finished
+
+    ends = [r for r in during if r["event"] == "speech.end" and r.get("wav")]
+    wavs = [Path(r["wav"]) for r in ends]
+    assert len(wavs) == len(starts) >= 3
+    assert wavs == sorted(wavs)  # the files appear in speaking order
+    for path in wavs:
+        with wave.open(str(path)) as audio:
+            assert audio.getnframes() > 0
+
+
+async def test_any_press_stops_speech_and_cancels_generation(tmp_path: Path) -> None:
+    async with running_vest(tmp_path) as (app, client, _startup):
+        t = await client.tap("a")
+        await client.expect(event("llm.request"), t)
+        speaking = await client.expect(event("speech.start", source="fast"), t)
+
+        t = await client.tap("left")  # an unmapped button still stops everything
+        press = await client.expect(event("input", button="left", action="press"), t)
+        cut = await client.expect(event("speech.end", id=speaking["id"]), t)
+        assert cut["outcome"] == "interrupted"
+        assert cut["mono"] - press["mono"] <= 0.1
+        assert (await client.expect(event("llm.done"), t))["reason"] == "cancelled"
+        unmapped = await client.expect(event("speech.start", source="command"), t)
+        assert unmapped["text"] == "Button left has no command."
+        assert not [
+            r for r in client.since(t) if r["event"] == "speech.start" and r["source"] == "llm"
+        ]
+        assert (await client.request(cmd="status"))["status"]["command"] is None
+
+        t = await client.tap("b")  # "stop": silence and nothing else
+        await client.expect(event("command.done", command="stop"), t)
+        assert not app.speaker.speaking
+
+
+async def test_vest_button_describes_through_gpiozero(tmp_path: Path) -> None:
+    async with running_vest(tmp_path) as (_app, client, _startup):
+        t = await client.tap("main", source="gpio")
+        press = await client.expect(event("input", button="main", action="press"), t)
+        assert press["origin"] == "gpiozero" and press["source"] == "gpio"
+        await client.expect(event("command.start", command="describe"), t)
+        await client.expect(event("speech.start", source="fast"), t)
+        t = await client.tap("stop", source="gpio")
+        await client.expect(event("command.done", command="stop"), t)
+
+
+async def test_config_problems_are_spoken_once_and_systemd_hears_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notify_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.bind(str(notify_path))
+        notify.setblocking(False)
+        monkeypatch.setenv("NOTIFY_SOCKET", str(notify_path))
+        monkeypatch.setenv("WATCHDOG_USEC", "2000000")
+        monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
+        extra = {"speech": {"rate": 9000}, "camera": {"focus": 3}}
+        async with running_vest(tmp_path, extra, config_problems=2) as (app, _client, startup):
+            spoken = [r["text"] for r in startup if r["event"] == "speech.queued"]
+            assert spoken[1:3] == [
+                "config: speech.rate 9000 is out of range, using 175",
+                "config: unknown key camera.focus, ignored",
+            ]
+            assert app.speaker.voice.rate == 175
+            loop = asyncio.get_running_loop()
+            messages = {
+                (await asyncio.wait_for(loop.sock_recv(notify, 1024), TIMEOUT)).decode()
+                for _ in range(2)
+            }
+            assert "READY=1\nSTATUS=ready" in messages
+            assert "WATCHDOG=1" in messages
+
+
+async def test_a_broken_camera_is_heard_and_restarted(tmp_path: Path) -> None:
+    photo = tmp_path / "scene.png"
+    Image.new("RGB", (64, 48), (30, 90, 200)).save(photo)
+    extra = {"camera": {"photos": str(photo), "width": 320, "height": 240}}
+    async with running_vest(tmp_path, extra) as (app, client, _startup):
+        photo.write_bytes(b"unplugged")
+        t = await client.tap("a")
+        error = await client.expect(event("speech.queued", source="error"), t)
+        assert error["text"] == "camera problem"
+        told = await client.expect(event("speech.queued", source="supervisor"), t)
+        assert told["text"] == "camera failed, restarting."
+        await client.expect(event("haptic", pattern="error"), t)
+        Image.new("RGB", (64, 48), (30, 90, 200)).save(photo)
+        await client.expect(event("service.start", service="camera"), t)
+        await asyncio.wait_for(app.camera.ready.wait(), TIMEOUT)
+        t = await client.tap("a")
+        await client.expect(event("speech.queued", source="fast"), t)
+        await client.tap("b")
+
+
+async def test_a_missing_model_is_spoken_and_the_fast_path_still_works(tmp_path: Path) -> None:
+    extra = {"llm": {"model_path": str(tmp_path / "gemma-3n.gguf")}}
+    async with running_vest(tmp_path, extra) as (_app, client, startup):
+        failed = [r for r in startup if r["event"] == "llm.state" and r["state"] == "failed"]
+        assert failed[0]["reason"] == "the description model file is missing"
+        t = await client.tap("a")
+        await client.expect(event("speech.queued", source="fast"), t)
+        reason = await client.expect(event("speech.queued", source="command"), t)
+        assert reason["text"] == "Description engine failed: the description model file is missing."

@@ -1,0 +1,130 @@
+"""Run the whole simulated vest in the test's event loop and talk to it over its control socket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import TIMEOUT
+from vestsight.app import VestApp
+from vestsight.config_loader import load_settings
+from vestsight.journal import Record
+
+START_TIMEOUT = 120.0
+
+
+class VestClient:
+    """A bench-style client: sends requests, keeps every journal record it is sent."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader, self._writer = reader, writer
+        self.history: list[Record] = []
+        self._changed = asyncio.Condition()
+        self._replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._pump = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        while line := await self._reader.readline():
+            message = json.loads(line)
+            if "event" not in message:
+                self._replies.put_nowait(message)
+                continue
+            async with self._changed:
+                self.history.append(message)
+                self._changed.notify_all()
+
+    async def expect(
+        self, predicate: Callable[[Record], bool], since: float = 0.0, within: float = TIMEOUT
+    ) -> Record:
+        """The first record at or after `since` (monotonic) matching `predicate`, waiting for it."""
+
+        async def scan() -> Record:
+            seen = 0
+            async with self._changed:
+                while True:
+                    for record in self.history[seen:]:
+                        if record["mono"] >= since and predicate(record):
+                            return record
+                    seen = len(self.history)
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(scan(), within)
+
+    def since(self, mono: float) -> list[Record]:
+        return [r for r in self.history if r["mono"] >= mono]
+
+    async def request(self, **fields: Any) -> dict[str, Any]:
+        self._writer.write(json.dumps(fields).encode() + b"\n")
+        await self._writer.drain()
+        return await asyncio.wait_for(self._replies.get(), TIMEOUT)
+
+    async def tap(self, button: str, source: str = "gamepad") -> float:
+        """Press and release; return the monotonic time just before the press."""
+        before = time.monotonic()
+        reply = await self.request(cmd="tap", button=button, source=source)
+        assert reply["ok"], reply
+        return before
+
+    async def close(self) -> None:
+        self._writer.close()
+        await asyncio.wait_for(self._writer.wait_closed(), TIMEOUT)
+        await asyncio.wait_for(self._pump, TIMEOUT)
+
+
+Overrides = dict[str, dict[str, Any]]
+
+
+def write_config(folder: Path, overrides: Overrides | None = None) -> Path:
+    """A config for a test vest in `folder`: WAV speech, no terminal, plus `overrides`."""
+    sections: Overrides = {
+        "general": {"run_dir": str(folder / "run")},
+        "input": {"terminal": False},
+        "speech": {"output": "wav"},
+    }
+    for name, values in (overrides or {}).items():
+        sections.setdefault(name, {}).update(values)
+    lines = []
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    path = folder / "vestsight.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@contextlib.asynccontextmanager
+async def running_vest(
+    folder: Path, overrides: Overrides | None = None, *, config_problems: int = 0
+) -> AsyncIterator[tuple[VestApp, VestClient, list[Record]]]:
+    """Start the vest; wait until it is ready and its model has loaded (or failed to).
+
+    Yields the app, a control-socket client subscribed to the journal, and every record
+    journalled during start-up.
+    """
+    loaded = load_settings(write_config(folder, overrides))
+    assert len(loaded.problems) == config_problems, loaded.problems
+    app = VestApp(loaded)
+    startup: list[Record] = []
+    task = asyncio.create_task(app.run())
+    async with app.journal.subscribe() as early:
+        seen = set()
+        while not {"vest.ready", "llm.settled"} <= seen:
+            record = await asyncio.wait_for(early.get(), START_TIMEOUT)
+            startup.append(record)
+            seen.add(record["event"])
+            if record["event"] == "llm.state" and record["state"] in ("ready", "failed"):
+                seen.add("llm.settled")
+    await asyncio.wait_for(app.control_socket.ready.wait(), TIMEOUT)
+    client = VestClient(*await asyncio.open_unix_connection(str(app.control_socket.path)))
+    assert (await client.request(cmd="subscribe"))["ok"]
+    try:
+        yield app, client, startup
+    finally:
+        await client.close()
+        app.request_stop()
+        await asyncio.wait_for(task, TIMEOUT)
