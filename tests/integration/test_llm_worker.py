@@ -1,4 +1,4 @@
-"""The LLM worker process with the real small Gemma model: stream, cancel, crash, hang, bad files."""
+"""The LLM worker process with the real small Gemma model: stream, cancel, crash, hang, bad file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TIMEOUT, event, wait_record
+from tests.conftest import event, wait_record
 from vestsight.errors import LlmError, WorkerNotReady, WorkerRestarting
 from vestsight.journal import Journal
 from vestsight.llm.client import LlmClient, LlmState

@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import TIMEOUT
+from tests.conftest import TIMEOUT, RecordLog
 from vestsight.app import VestApp
 from vestsight.config_loader import load_settings
 from vestsight.journal import Record
@@ -18,45 +18,22 @@ from vestsight.journal import Record
 START_TIMEOUT = 120.0
 
 
-class VestClient:
+class VestClient(RecordLog):
     """A bench-style client: sends requests, keeps every journal record it is sent."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        super().__init__()
         self._reader, self._writer = reader, writer
-        self.history: list[Record] = []
-        self._changed = asyncio.Condition()
         self._replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._pump = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         while line := await self._reader.readline():
             message = json.loads(line)
-            if "event" not in message:
+            if "event" in message:
+                await self.add(message)
+            else:
                 self._replies.put_nowait(message)
-                continue
-            async with self._changed:
-                self.history.append(message)
-                self._changed.notify_all()
-
-    async def expect(
-        self, predicate: Callable[[Record], bool], since: float = 0.0, within: float = TIMEOUT
-    ) -> Record:
-        """The first record at or after `since` (monotonic) matching `predicate`, waiting for it."""
-
-        async def scan() -> Record:
-            seen = 0
-            async with self._changed:
-                while True:
-                    for record in self.history[seen:]:
-                        if record["mono"] >= since and predicate(record):
-                            return record
-                    seen = len(self.history)
-                    await self._changed.wait()
-
-        return await asyncio.wait_for(scan(), within)
-
-    def since(self, mono: float) -> list[Record]:
-        return [r for r in self.history if r["mono"] >= mono]
 
     async def request(self, **fields: Any) -> dict[str, Any]:
         self._writer.write(json.dumps(fields).encode() + b"\n")

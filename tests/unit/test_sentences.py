@@ -30,8 +30,11 @@ def test_sentences_come_out_whole_whatever_the_token_size(step: int) -> None:
 def test_a_sentence_is_released_as_soon_as_it_is_complete() -> None:
     splitter = SentenceSplitter()
     assert splitter.feed("A red chair") == []
-    assert splitter.feed(" stands left.") == []  # could still be "left.5"
-    assert splitter.feed(" A") == ["A red chair stands left."]
+    assert splitter.feed(" stands left.") == ["A red chair stands left."]
+    assert splitter.feed(" It costs 3.") == []  # could still become "3.50"
+    assert splitter.feed("50 euros. Dr.") == ["It costs 3.50 euros."]
+    assert splitter.feed(" Who") == []  # "Dr." did not end the sentence
+    assert splitter.flush() == ["Dr. Who"]
 
 
 def test_abbreviations_initials_and_decimals_do_not_end_a_sentence() -> None:

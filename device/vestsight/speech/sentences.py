@@ -1,7 +1,8 @@
 """Cut a stream of model tokens into speakable sentences as soon as each one is complete.
 
-A sentence ends at ``. ! ? …`` (with any closing quotes or brackets) followed by white space, or
-at a line break. Abbreviations ("Dr.", "e.g.", "т.е."), initials and decimal numbers do not end a
+A sentence ends at ``. ! ? …`` (with any closing quotes or brackets) followed by white space or
+by the end of what has arrived so far (unless it may go on: "3." may become "3.5", "т." may
+become "т.е."), or at a line break. Abbreviations ("Dr.", "e.g.", "т.е."), initials and decimal numbers do not end a
 sentence. A run-on longer than `max_chars` is cut at its last comma or space so speech never
 waits for a model that forgets full stops. Markdown never reaches the synthesizer.
 """
@@ -86,14 +87,20 @@ class SentenceSplitter:
             end = index + 1
             while end < len(text) and (text[end] in _CLOSERS or text[end] in _ENDINGS):
                 end += 1
-            if end >= len(text):
-                return None  # cannot tell yet: "3." may become "3.5"
-            if not text[end].isspace():
-                continue
+            if end < len(text) and not text[end].isspace():
+                continue  # "3.5", "e.g.x", "file.txt": not an end
             if char == "." and self._is_abbreviation(text[:index]):
                 continue
+            if end >= len(text) and char == "." and self._may_continue(text[:index]):
+                return None  # cannot tell yet: "3." may become "3.5", "т." may become "т.е."
             return end
         return None
+
+    @staticmethod
+    def _may_continue(before: str) -> bool:
+        """Whether a final "." after `before` may turn out not to end the sentence."""
+        word = re.split(r"[\s(\"'«]", before)[-1]
+        return not word or word[-1].isdigit() or len(word.split(".")[-1]) <= 1
 
     @staticmethod
     def _is_abbreviation(before: str) -> bool:

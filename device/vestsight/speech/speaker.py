@@ -210,7 +210,9 @@ class Speaker(Service):
     def _finish(self, utterance: Utterance, outcome: str, **fields: object) -> None:
         if not utterance.finished.done():
             utterance.finished.set_result(outcome)
-        self._journal.publish("speech.end", id=utterance.id, outcome=outcome, **fields)
+        self._journal.publish(
+            "speech.end", id=utterance.id, text=utterance.text, outcome=outcome, **fields
+        )
 
 
 def _consume_result(task: asyncio.Task[Audio]) -> None:

@@ -1,0 +1,162 @@
+"""Presses, commands and streaming speech, with a scripted model (a fake that subclasses the client).
+
+The real model is exercised in tests/integration; here the token stream is under the test's
+control, so "speech starts before generation finishes" is shown deterministically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from tests.conftest import TIMEOUT, event, recording
+from vestsight import commands
+from vestsight.camera import CameraService
+from vestsight.camera.photos import PhotoCamera
+from vestsight.commands import Vest
+from vestsight.controller import Controller
+from vestsight.gpio.haptics import HapticMotor
+from vestsight.inputs.events import Action, InputEvent, InputQueue, Source
+from vestsight.journal import Journal
+from vestsight.llm import protocol
+from vestsight.llm.client import Generation, LlmClient, LlmState
+from vestsight.phrases import Phrases
+from vestsight.settings import Settings
+from vestsight.speech.output import WavFileOutput
+from vestsight.speech.speaker import Speaker
+from vestsight.speech.synth import EspeakSynthesizer, Voice
+
+
+class ScriptedLlm(LlmClient):
+    """Streams `tokens`; stops before the token at `gate_at` until `gate` is set."""
+
+    def __init__(self, journal: Journal, tokens: list[str], gate_at: int) -> None:
+        super().__init__(Settings().llm, journal, lambda state, reason: None)
+        self.tokens = tokens
+        self.gate_at = gate_at
+        self.gate = asyncio.Event()
+        self.cancelled = False
+        self.finished = False
+
+    async def run(self) -> None:
+        self._set_state(LlmState.READY)
+        self.ready.set()
+        await asyncio.Future()
+
+    @contextlib.asynccontextmanager
+    async def generate(
+        self, messages: list[dict[str, str]], *, max_tokens: int | None = None
+    ) -> AsyncIterator[Generation]:
+        assert messages[0]["role"] == "system" and "light:" in messages[1]["content"]
+        generation = Generation(request_id="scripted")
+        feeder = asyncio.create_task(self._feed(generation))
+        try:
+            yield generation
+        finally:
+            if generation.done is None:
+                self.cancelled = True
+            feeder.cancel()
+
+    async def _feed(self, generation: Generation) -> None:
+        for index, token in enumerate(self.tokens):
+            if index == self.gate_at:
+                await self.gate.wait()
+            generation._items.put_nowait(protocol.Token(request_id="scripted", text=token))
+            await asyncio.sleep(0)
+        self.finished = True
+        generation._items.put_nowait(protocol.Done(request_id="scripted", finish_reason="stop"))
+
+
+TOKENS = ["The", " door", " is", " open", ".", " A", " chair", " stands", " left", ".", " End", "."]
+
+
+@pytest.fixture
+async def vest(tmp_path: Path, journal: Journal):
+    factory = MockFactory(pin_class=MockPWMPin)
+    settings = Settings()
+    speaker = Speaker(
+        EspeakSynthesizer(),
+        WavFileOutput(tmp_path, realtime=True),
+        Voice("en-gb", 300, 100),
+        journal,
+    )
+    haptics = HapticMotor(settings.gpio, settings.haptics, factory, journal)
+    camera = CameraService(PhotoCamera("", 320, 240))
+    llm = ScriptedLlm(journal, TOKENS, gate_at=5)
+    vest = Vest(settings, Phrases("en"), journal, speaker, haptics, camera, llm)
+    inputs = InputQueue()
+    controller = Controller(vest, inputs)
+    services = [speaker, haptics, camera, llm, controller]
+    tasks = [asyncio.create_task(s.run()) for s in services]
+    await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in services)), TIMEOUT)
+    yield vest, inputs, llm
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def press(inputs: InputQueue, button: str) -> None:
+    inputs.submit(InputEvent(Source.GAMEPAD, button, Action.PRESS, origin="test"))
+
+
+async def test_first_sentence_is_spoken_while_the_model_still_works(vest, journal: Journal) -> None:
+    _vest, inputs, llm = vest
+    async with recording(journal) as log:
+        press(inputs, "a")
+        fast = await log.expect(event("speech.start", source="fast"))
+        first = await log.expect(event("speech.start", source="llm"))
+        assert first["mono"] > fast["mono"]
+        assert first["text"] == "The door is open."
+        assert not llm.finished  # the model is held at the gate: still "generating"
+        llm.gate.set()
+        await log.expect(event("command.done", command="describe"))
+        await log.expect(event("speech.end", text="End."))
+    spoken = [r["text"] for r in log.history if r["event"] == "speech.start"]
+    assert spoken[1:] == ["The door is open.", "A chair stands left.", "End."]
+    assert llm.finished and not llm.cancelled
+
+
+async def test_a_new_press_cancels_generation_and_speech(vest, journal: Journal) -> None:
+    the_vest, inputs, llm = vest
+    async with recording(journal) as log:
+        press(inputs, "a")
+        speaking = await log.expect(event("speech.start", source="fast"))
+        press(inputs, "x")  # repeat: the old answer is cut, then said again whole
+        await log.expect(event("command.cancel"))
+        cut = await log.expect(event("speech.end", id=speaking["id"]))
+        assert cut["outcome"] == "interrupted"
+        repeated = await log.expect(event("speech.start", source="repeat"))
+    assert llm.cancelled and not llm.finished
+    assert the_vest.last_answer[1] == "The door is open."
+    assert repeated["text"] == the_vest.last_answer[0]
+
+
+async def test_a_failing_command_is_heard_and_felt(vest, journal: Journal, monkeypatch) -> None:
+    the_vest, inputs, _llm = vest
+
+    async def broken(_vest: Vest) -> None:
+        raise KeyError("bug")
+
+    monkeypatch.setitem(commands.COMMANDS, "status", broken)
+    async with recording(journal) as log:
+        press(inputs, "start")
+        await log.expect(event("command.failed", command="status"))
+        await log.expect(event("haptic", pattern="error"))
+        said = await log.expect(event("speech.queued", source="error"))
+    assert said["text"] == "something went wrong"
+    assert the_vest.speaker.speaking
+
+
+async def test_help_speaks_the_button_map(vest, journal: Journal) -> None:
+    _vest, inputs, _llm = vest
+    async with recording(journal) as log:
+        press(inputs, "y")
+        await log.expect(event("command.done", command="help"))
+    spoken = [r["text"] for r in log.history if r["event"] == "speech.queued"]
+    assert spoken[:3] == ["Buttons.", "A: describe.", "B: stop."]
+    assert "vest main button: describe." in spoken
