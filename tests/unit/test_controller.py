@@ -1,4 +1,4 @@
-"""Presses, commands and streaming speech, with a scripted model (a fake that subclasses the client).
+"""Presses, commands and streaming speech, with a scripted model (a fake subclassing the client).
 
 The real model is exercised in tests/integration; here the token stream is under the test's
 control, so "speech starts before generation finishes" is shown deterministically.
