@@ -3,8 +3,8 @@
 A sentence ends at ``. ! ? …`` (with any closing quotes or brackets) followed by white space or
 by the end of what has arrived so far (unless it may go on: "3." may become "3.5", "т." may
 become "т.е."), or at a line break. Abbreviations ("Dr.", "e.g.", "т.е."), initials and decimal
-numbers do not end a sentence. A run-on longer than `max_chars` is cut at its last comma or space so speech never
-waits for a model that forgets full stops. Markdown never reaches the synthesizer.
+numbers do not end a sentence. A run-on longer than `max_chars` is cut at its last comma or space,
+so speech never waits for a model that forgets full stops. Markdown never reaches the synthesizer.
 """
 
 from __future__ import annotations
