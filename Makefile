@@ -42,7 +42,7 @@ $(INSTALLED): pyproject.toml requirements.lock requirements-dev.lock
 	$(PIP) install --quiet --upgrade pip==25.3
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
 	  $(PIP) install --no-binary llama-cpp-python -r requirements.lock -r requirements-dev.lock
-	$(PIP) install --no-deps --no-build-isolation -e .
+	$(PIP) install --no-deps -e .
 	touch $@
 
 $(MODEL_STAMP): $(INSTALLED)
