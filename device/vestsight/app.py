@@ -22,6 +22,7 @@ from .cli import parse_args
 from .commands import Vest
 from .config_doc import render_toml
 from .config_loader import LoadedSettings, default_config_path, load_settings
+from .console import echo_to_console
 from .controller import Controller
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
@@ -116,6 +117,9 @@ class VestApp:
         if self.settings.llm.enabled:
             self.supervisor.start(self.llm)
         watchdog = asyncio.create_task(self.notifier.run_watchdog(), name="watchdog")
+        helpers = [watchdog]
+        if self._interactive:
+            helpers.append(asyncio.create_task(echo_to_console(self.journal), name="console"))
         try:
             await self._announce_ready()
             await self._stop.wait()
@@ -123,7 +127,8 @@ class VestApp:
             for sig in handled:
                 loop.remove_signal_handler(sig)
             self.notifier.stopping()
-            watchdog.cancel()
+            for helper in helpers:
+                helper.cancel()
             await self.supervisor.stop()
             self.journal.publish("vest.stopped")
             self.journal.close()
