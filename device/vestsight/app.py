@@ -26,7 +26,7 @@ from .console import echo_to_console
 from .controller import Controller
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
-from .gpio.pins import make_pin_factory
+from .gpio.pins import Pins
 from .inputs.control_socket import ControlSocket
 from .inputs.events import InputQueue
 from .inputs.terminal import TerminalInput, key_help
@@ -74,9 +74,9 @@ class VestApp:
         self.speaker = Speaker(
             EspeakSynthesizer(), choose_output(settings.speech, self.run_dir), voice, self.journal
         )
-        pin_factory = make_pin_factory(settings.gpio)
-        self.haptics = HapticMotor(settings.gpio, settings.haptics, pin_factory, self.journal)
-        self.gpio = GpioButtons(settings.gpio, pin_factory, self.inputs)
+        self.pins = Pins(settings.gpio)
+        self.haptics = HapticMotor(settings.gpio, settings.haptics, self.pins, self.journal)
+        self.gpio = GpioButtons(settings.gpio, self.pins, self.inputs)
         self.camera = CameraService(make_camera_backend(settings.camera))
         self.llm = LlmClient(settings.llm, self.journal, self._llm_state_changed)
         self.vest = Vest(
@@ -185,10 +185,7 @@ class VestApp:
 
     def status(self) -> dict[str, Any]:
         return {
-            "services": {
-                name: task.get_name() and not task.done()
-                for name, task in self.supervisor.tasks.items()
-            },
+            "services": {name: not task.done() for name, task in self.supervisor.tasks.items()},
             "ready": {s.name: s.ready.is_set() for s in [*self.wearer_facing, self.llm]},
             "llm": self.llm.state.value,
             "llm_pid": self.llm.pid,

@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from tests.conftest import TIMEOUT
 from vestsight.gpio.buttons import GpioButtons
+from vestsight.gpio.pins import Pins
 from vestsight.inputs.control_socket import MAX_LINE_BYTES, ControlSocket
 from vestsight.inputs.events import Action, InputQueue, Source
 from vestsight.journal import Journal
@@ -38,7 +38,7 @@ class Client:
 @pytest.fixture
 async def vest_socket(tmp_path: Path, journal: Journal):
     inputs = InputQueue()
-    gpio = GpioButtons(GpioSettings(), MockFactory(pin_class=MockPWMPin), inputs)
+    gpio = GpioButtons(GpioSettings(), Pins(GpioSettings()), inputs)
     socket = ControlSocket(
         tmp_path / "control.sock", inputs, gpio, journal, lambda: {"llm": "ready"}
     )

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from tests.conftest import TIMEOUT, event, recording
 from vestsight import commands
@@ -21,6 +20,7 @@ from vestsight.camera.photos import PhotoCamera
 from vestsight.commands import Vest
 from vestsight.controller import Controller
 from vestsight.gpio.haptics import HapticMotor
+from vestsight.gpio.pins import Pins
 from vestsight.inputs.events import Action, InputEvent, InputQueue, Source
 from vestsight.journal import Journal
 from vestsight.llm import protocol
@@ -77,7 +77,6 @@ TOKENS = ["The", " door", " is", " open", ".", " A", " chair", " stands", " left
 
 @pytest.fixture
 async def vest(tmp_path: Path, journal: Journal):
-    factory = MockFactory(pin_class=MockPWMPin)
     settings = Settings()
     speaker = Speaker(
         EspeakSynthesizer(),
@@ -85,7 +84,7 @@ async def vest(tmp_path: Path, journal: Journal):
         Voice("en-gb", 300, 100),
         journal,
     )
-    haptics = HapticMotor(settings.gpio, settings.haptics, factory, journal)
+    haptics = HapticMotor(settings.gpio, settings.haptics, Pins(settings.gpio), journal)
     camera = CameraService(PhotoCamera("", 320, 240))
     llm = ScriptedLlm(journal, TOKENS, gate_at=5)
     vest = Vest(settings, Phrases("en"), journal, speaker, haptics, camera, llm)

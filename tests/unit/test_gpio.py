@@ -12,14 +12,23 @@ from tests.conftest import TIMEOUT, event, wait_record
 from vestsight.errors import GpioError, InputError
 from vestsight.gpio.buttons import GpioButtons
 from vestsight.gpio.haptics import PATTERNS, HapticMotor
+from vestsight.gpio.pins import Pins
 from vestsight.inputs.events import Action, InputQueue, Source
 from vestsight.journal import Journal
 from vestsight.settings import GpioSettings, HapticSettings
 
 
 @pytest.fixture
-def factory() -> MockFactory:
-    return MockFactory(pin_class=MockPWMPin)
+def pins() -> Pins:
+    return Pins(GpioSettings())
+
+
+@pytest.fixture
+def factory(pins: Pins) -> MockFactory:
+    factory = pins.factory()
+    assert isinstance(factory, MockFactory)
+    assert factory.pin_class is MockPWMPin
+    return factory
 
 
 async def started(service):
@@ -33,9 +42,9 @@ async def stopped(task: asyncio.Task) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_button_press_on_the_pin_reaches_the_loop(factory: MockFactory) -> None:
+async def test_button_press_on_the_pin_reaches_the_loop(pins: Pins, factory: MockFactory) -> None:
     inputs = InputQueue()
-    buttons = GpioButtons(GpioSettings(hold_ms=200), factory, inputs)
+    buttons = GpioButtons(GpioSettings(hold_ms=200), pins, inputs)
     task = await started(buttons)
     pin = factory.pin(17)
 
@@ -60,8 +69,8 @@ async def test_button_press_on_the_pin_reaches_the_loop(factory: MockFactory) ->
     await stopped(task)
 
 
-async def test_a_pin_that_cannot_be_used_is_a_named_error(factory: MockFactory) -> None:
-    buttons = GpioButtons(GpioSettings(buttons={"main": 17, "same": 17}), factory, InputQueue())
+async def test_a_pin_that_cannot_be_used_is_a_named_error(pins: Pins) -> None:
+    buttons = GpioButtons(GpioSettings(buttons={"main": 17, "same": 17}), pins, InputQueue())
     with pytest.raises(GpioError, match="GPIO17"):
         await asyncio.wait_for(buttons.run(), TIMEOUT)
 
@@ -72,8 +81,10 @@ async def play_to_end(journal: Journal, motor: HapticMotor, name: str) -> None:
         await wait_record(records, event("haptic.end", pattern=name))
 
 
-async def test_patterns_drive_the_motor_pin(factory: MockFactory, journal: Journal) -> None:
-    motor = HapticMotor(GpioSettings(), HapticSettings(strength=0.5), factory, journal)
+async def test_patterns_drive_the_motor_pin(
+    pins: Pins, factory: MockFactory, journal: Journal
+) -> None:
+    motor = HapticMotor(GpioSettings(), HapticSettings(strength=0.5), pins, journal)
     task = await started(motor)
     pin = factory.pin(18)
     motor.play("ack")
@@ -88,8 +99,10 @@ async def test_patterns_drive_the_motor_pin(factory: MockFactory, journal: Journ
     assert pin.state == 0
 
 
-async def test_follow_waits_for_the_current_pattern(factory: MockFactory, journal: Journal) -> None:
-    motor = HapticMotor(GpioSettings(), HapticSettings(), factory, journal)
+async def test_follow_waits_for_the_current_pattern(
+    pins: Pins, factory: MockFactory, journal: Journal
+) -> None:
+    motor = HapticMotor(GpioSettings(), HapticSettings(), pins, journal)
     task = await started(motor)
     async with journal.subscribe() as records:
         motor.play("ack")
@@ -108,9 +121,9 @@ async def test_follow_waits_for_the_current_pattern(factory: MockFactory, journa
 
 
 async def test_disabled_motor_stays_still_but_is_journalled(
-    factory: MockFactory, journal: Journal
+    pins: Pins, factory: MockFactory, journal: Journal
 ) -> None:
-    motor = HapticMotor(GpioSettings(), HapticSettings(enabled=False), factory, journal)
+    motor = HapticMotor(GpioSettings(), HapticSettings(enabled=False), pins, journal)
     task = await started(motor)
     async with journal.subscribe() as records:
         motor.play("ready")
@@ -124,3 +137,12 @@ def test_every_pattern_is_short_or_repeats() -> None:
         assert pattern.steps and all(0 <= level <= 1 for level, _ in pattern.steps)
         assert pattern.repeat or sum(seconds for _, seconds in pattern.steps) < 1.0
     assert dataclasses.is_dataclass(PATTERNS["ack"])
+
+
+async def test_real_pins_unavailable_fail_the_service_not_the_vest(journal: Journal) -> None:
+    pins = Pins(GpioSettings(backend="lgpio"))  # no Pi (and no lgpio) on this machine
+    motor = HapticMotor(GpioSettings(), HapticSettings(), pins, journal)
+    with pytest.raises(GpioError) as caught:
+        await asyncio.wait_for(motor.run(), TIMEOUT)
+    assert "lgpio" in caught.value.advice
+    motor.play("ack")  # a motor that is down is silent, never a crash

@@ -13,7 +13,7 @@ from ..errors import GpioError, InputError
 from ..inputs.events import Action, InputEvent, InputQueue, Source
 from ..settings import GpioSettings
 from ..supervisor import Service
-from .pins import is_mock
+from .pins import Pins, is_mock
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -22,10 +22,10 @@ class GpioButtons(Service):
     name = "gpio"
     spoken_name = "gpio"
 
-    def __init__(self, settings: GpioSettings, pin_factory: Any, inputs: InputQueue) -> None:
+    def __init__(self, settings: GpioSettings, pins: Pins, inputs: InputQueue) -> None:
         super().__init__()
         self._settings = settings
-        self._factory = pin_factory
+        self._pins = pins
         self._inputs = inputs
         self._buttons: dict[str, Button] = {}
 
@@ -35,9 +35,10 @@ class GpioButtons(Service):
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        factory = self._pins.factory()
         try:
             for name, pin in self._settings.buttons.items():
-                self._buttons[name] = self._make_button(loop, name, pin)
+                self._buttons[name] = self._make_button(loop, factory, name, pin)
             _LOGGER.info("Vest buttons ready: %s", self._settings.buttons)
             self.ready.set()
             await asyncio.Future()  # serve until cancelled
@@ -46,7 +47,9 @@ class GpioButtons(Service):
                 button.close()
             self._buttons.clear()
 
-    def _make_button(self, loop: asyncio.AbstractEventLoop, name: str, pin: int) -> Button:
+    def _make_button(
+        self, loop: asyncio.AbstractEventLoop, factory: Any, name: str, pin: int
+    ) -> Button:
         bounce = self._settings.bounce_ms / 1000 or None
         try:
             button = Button(
@@ -54,7 +57,7 @@ class GpioButtons(Service):
                 pull_up=True,
                 bounce_time=bounce,
                 hold_time=self._settings.hold_ms / 1000,
-                pin_factory=self._factory,
+                pin_factory=factory,
             )
         except (GPIOZeroError, OSError, ValueError) as err:
             raise GpioError(
@@ -77,7 +80,7 @@ class GpioButtons(Service):
 
     def simulate(self, name: str, pressed: bool) -> None:
         """Drive a mock pin as a finger would (development and tests only)."""
-        if not is_mock(self._factory):
+        if not is_mock(self._pins.factory()):
             raise InputError("vest buttons can only be simulated with gpio.backend = mock")
         button = self._buttons.get(name)
         if button is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from gpiozero import GPIOZeroError, PWMOutputDevice
 
@@ -18,6 +17,7 @@ from ..errors import GpioError
 from ..journal import Journal
 from ..settings import GpioSettings, HapticSettings
 from ..supervisor import Service
+from .pins import Pins
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,13 +51,13 @@ class HapticMotor(Service):
         self,
         gpio: GpioSettings,
         settings: HapticSettings,
-        pin_factory: Any,
+        pins: Pins,
         journal: Journal,
     ) -> None:
         super().__init__()
         self._pin = gpio.motor_pin
         self._settings = settings
-        self._factory = pin_factory
+        self._pins = pins
         self._journal = journal
         self._device: PWMOutputDevice | None = None
         self._pattern_task: asyncio.Task[None] | None = None
@@ -70,7 +70,9 @@ class HapticMotor(Service):
 
     async def run(self) -> None:
         try:
-            self._device = PWMOutputDevice(self._pin, frequency=200, pin_factory=self._factory)
+            self._device = PWMOutputDevice(
+                self._pin, frequency=200, pin_factory=self._pins.factory()
+            )
         except (GPIOZeroError, OSError, ValueError) as err:
             raise GpioError(
                 f"cannot drive the motor on GPIO{self._pin}: {err}",

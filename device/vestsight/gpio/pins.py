@@ -33,6 +33,23 @@ def make_pin_factory(settings: GpioSettings) -> Any:
         ) from err
 
 
+class Pins:
+    """The one pin factory of the vest, opened when a GPIO service first needs it.
+
+    Opening can fail on a vest (lgpio missing, no permission): then the service that asked fails,
+    the supervisor says so and retries, and the rest of the vest keeps working.
+    """
+
+    def __init__(self, settings: GpioSettings) -> None:
+        self._settings = settings
+        self._factory: Any = None
+
+    def factory(self) -> Any:
+        if self._factory is None:
+            self._factory = make_pin_factory(self._settings)
+        return self._factory
+
+
 def is_mock(factory: Any) -> bool:
     from gpiozero.pins.mock import MockFactory
 

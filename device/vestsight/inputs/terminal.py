@@ -81,7 +81,15 @@ class TerminalInput(Service):
         tty.setcbreak(fd)
         loop = asyncio.get_running_loop()
         data: asyncio.Queue[str] = asyncio.Queue(64)
-        loop.add_reader(fd, lambda: data.put_nowait(os.read(fd, 64).decode("utf-8", "replace")))
+
+        def readable() -> None:
+            chunk = os.read(fd, 64).decode("utf-8", "replace")
+            try:
+                data.put_nowait(chunk)
+            except asyncio.QueueFull:
+                _LOGGER.warning("Keys arrive faster than the vest reads them; dropped %r", chunk)
+
+        loop.add_reader(fd, readable)
         self.ready.set()
         try:
             while True:
