@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 ARCH := $(shell uname -m)
-APT_PACKAGES := espeak-ng alsa-utils
+APT_PACKAGES := espeak-ng alsa-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus
 
 # llama-cpp-python is compiled from source. Portable flags: never -march=native (the build host is
 # not the vest). On aarch64 target the Pi 5's Cortex-A76 (Armv8.2-A with dot-product and fp16).
@@ -37,11 +37,13 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# The lock files pin every package the vest needs, so they install with --no-deps (mediapipe
+# declares packages the vest never uses; see device/scripts/write_locks.py).
 $(INSTALLED): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip==25.3
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
-	  $(PIP) install --no-binary llama-cpp-python -r requirements.lock -r requirements-dev.lock
+	  $(PIP) install --no-deps --no-binary llama-cpp-python -r requirements.lock -r requirements-dev.lock
 	$(PIP) install --no-deps -e .
 	touch $@
 

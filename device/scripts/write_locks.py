@@ -14,6 +14,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {"vestsight", "pip", "setuptools", "wheel"}
+NOT_ON_THE_VEST = {
+    # Declared by mediapipe 0.10.18 but never imported by the vest (model maker, audio and text
+    # tasks), and the GUI build of OpenCV that the headless build replaces. The Makefile installs
+    # the lock with --no-deps, so these stay out.
+    "jax", "jaxlib", "ml-dtypes", "ml_dtypes", "opt-einsum", "opt_einsum", "sounddevice", "cffi",
+    "pycparser", "sentencepiece", "opencv-contrib-python",
+}  # fmt: skip
 
 
 def resolve(target: str) -> dict[str, str]:
@@ -28,7 +35,7 @@ def resolve(target: str) -> dict[str, str]:
     return {
         item["metadata"]["name"].lower(): item["metadata"]["version"]
         for item in installs
-        if item["metadata"]["name"].lower() not in SKIP
+        if item["metadata"]["name"].lower() not in SKIP | NOT_ON_THE_VEST
     }
 
 

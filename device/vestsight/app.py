@@ -24,6 +24,7 @@ from .config_doc import render_toml
 from .config_loader import LoadedSettings, default_config_path, load_settings
 from .console import echo_to_console
 from .controller import Controller
+from .errors import VisionError
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
 from .gpio.pins import Pins
@@ -32,12 +33,16 @@ from .inputs.events import InputQueue
 from .inputs.terminal import TerminalInput, key_help
 from .journal import Journal
 from .llm.client import LlmClient, LlmState
+from .llm.model_files import models_dir
 from .phrases import Phrases
 from .speech.output import choose_output
 from .speech.speaker import Priority, Speaker
 from .speech.synth import EspeakSynthesizer, Voice
 from .supervisor import Service, Supervisor
 from .systemd import SystemdNotifier
+from .vision import make_detectors, ocr_languages_for
+from .vision.ocr import TesseractOcr
+from .vision.service import VisionService
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,6 +69,8 @@ class VestApp:
         self.inputs = InputQueue()
         self._stop = asyncio.Event()
         self._interactive = interactive
+        self._announced = False
+        self._startup_notes: list[str] = []
         self.supervisor = Supervisor(self.journal, self._service_failed)
 
         voice = Voice(
@@ -79,8 +86,20 @@ class VestApp:
         self.gpio = GpioButtons(settings.gpio, self.pins, self.inputs)
         self.camera = CameraService(make_camera_backend(settings.camera))
         self.llm = LlmClient(settings.llm, self.journal, self._llm_state_changed)
+        self.vision = VisionService(
+            make_detectors(settings.vision, models_dir(settings.general.models_dir)),
+            self._detector_unavailable,
+        )
         self.vest = Vest(
-            settings, self.phrases, self.journal, self.speaker, self.haptics, self.camera, self.llm
+            settings,
+            self.phrases,
+            self.journal,
+            self.speaker,
+            self.haptics,
+            self.camera,
+            self.llm,
+            self.vision,
+            TesseractOcr(ocr_languages_for(settings.vision, self.phrases.language)),
         )
         self.controller = Controller(self.vest, self.inputs)
         socket_path = Path(settings.input.socket_path or self.run_dir / "control.sock")
@@ -92,6 +111,7 @@ class VestApp:
             self.haptics,
             self.gpio,
             self.camera,
+            self.vision,
             self.controller,
         ]
 
@@ -153,6 +173,9 @@ class VestApp:
         self.speaker.say(text, source="system")
         for problem in self.loaded.problems:
             self.speaker.say(problem.spoken, source="config")
+        for note in self._startup_notes:
+            self.speaker.say(note, source="system")
+        self._announced = True
         seconds = time.monotonic() - started
         self.journal.publish(
             "vest.ready", seconds=round(seconds, 3), missing=[s.name for s in missing]
@@ -171,6 +194,13 @@ class VestApp:
                 "service_failed", name=self.phrases.word("services", service.name)
             )
         self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
+
+    def _detector_unavailable(self, name: str, error: VisionError) -> None:
+        self.journal.publish("vision.unavailable", detector=name, error=str(error))
+        if self._announced:
+            self.speaker.say(error.spoken, source="system")
+        else:
+            self._startup_notes.append(error.spoken)  # said right after "ready"
 
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
         if state is LlmState.READY:

@@ -42,6 +42,14 @@ class GpioError(DeviceError):
     spoken = "button or motor problem"
 
 
+class VisionError(DeviceError):
+    spoken = "vision problem"
+
+
+class OcrError(VisionError):
+    spoken = "text reading problem"
+
+
 class InputError(DeviceError):
     """Bad input from a control source (socket line, key, report); logged, never fatal."""
 

@@ -22,6 +22,9 @@ GAMEPAD_BUTTONS: tuple[str, ...] = (
 
 COMMAND_NAMES: tuple[str, ...] = (
     "describe",
+    "ahead",
+    "read",
+    "continue",
     "stop",
     "repeat",
     "help",

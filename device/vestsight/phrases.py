@@ -56,6 +56,18 @@ class Phrases:
         """A prompt for the model, written in this language."""
         return self._lookup("prompts", key).format(**values)
 
+    def plural(self, n: int, forms: str) -> str:
+        """The form of a word for `n` things; `forms` is "one|other" or "one|few|many"."""
+        choices = forms.split("|")
+        rule = self._table.get("plural_rule", "one_other")
+        if rule == "slavic" and len(choices) == 3:
+            if n % 10 == 1 and n % 100 != 11:
+                return choices[0]
+            if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+                return choices[1]
+            return choices[2]
+        return choices[0] if n == 1 else choices[-1]
+
     def join(self, items: Iterable[str]) -> str:
         """'a, b and c' in this language."""
         words = list(items)

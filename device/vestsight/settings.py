@@ -48,6 +48,7 @@ class GeneralSettings:
     log_level: str = setting(
         "INFO", "Logging level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
+    models_dir: str = setting("", "Folder of model files; empty means ~/.cache/vestsight/models.")
     run_dir: str = setting(
         "run",
         "Folder for runtime files: control socket, spoken-text log, WAV speech. "
@@ -87,6 +88,44 @@ class CameraSettings:
     )
     width: int = setting(1280, "Frame width in pixels.", min=160, max=4608)
     height: int = setting(960, "Frame height in pixels.", min=120, max=2592)
+    hfov_deg: float = setting(
+        66.0,
+        "Horizontal field of view in degrees (Camera Module 3: 66, wide: 102).",
+        min=20,
+        max=180,
+    )
+    vfov_deg: float = setting(
+        41.0, "Vertical field of view in degrees (Camera Module 3: 41, wide: 67).", min=15, max=140
+    )
+
+
+@dataclass(frozen=True)
+class VisionSettings:
+    faces: bool = setting(True, "Detect faces (MediaPipe face detection, shipped in the wheel).")
+    pose: bool = setting(True, "Detect a person and which way they face (MediaPipe pose).")
+    hands: bool = setting(True, 'Detect hands, for "what is this" (MediaPipe hands).')
+    objects: bool = setting(True, "Detect objects (EfficientDet-Lite0, fetched by make models).")
+    object_model: str = setting(
+        "coco_efficientdet_lite0_v1_1.0_quant_2021_09_06.tflite",
+        "Object detector model: a path, or a file name in general.models_dir.",
+    )
+    min_score: float = setting(0.5, "Ignore detections less certain than this.", min=0.1, max=0.95)
+    max_items: int = setting(4, 'Say at most this many things for "what\'s ahead".', min=1, max=10)
+    ocr_languages: str = setting(
+        "", "Tesseract languages, e.g. eng+rus; empty picks the vest's language first."
+    )
+    read_chunk_chars: int = setting(
+        400,
+        'Read text in pieces of about this many characters; "continue" reads on.',
+        min=80,
+        max=4000,
+    )
+    describe_ocr_wait_s: float = setting(
+        2.0,
+        "How long a description waits for text reading to add it to the prompt.",
+        min=0.0,
+        max=10.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -132,8 +171,11 @@ class ButtonMapSettings:
         {
             "a": "describe",
             "b": "stop",
-            "x": "repeat",
-            "y": "help",
+            "x": "read",
+            "y": "ahead",
+            "l": "repeat",
+            "r": "continue",
+            "select": "help",
             "start": "status",
             "up": "faster",
             "down": "slower",
@@ -179,6 +221,7 @@ class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     camera: CameraSettings = field(default_factory=CameraSettings)
+    vision: VisionSettings = field(default_factory=VisionSettings)
     gpio: GpioSettings = field(default_factory=GpioSettings)
     haptics: HapticSettings = field(default_factory=HapticSettings)
     input: InputSettings = field(default_factory=InputSettings)

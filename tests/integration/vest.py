@@ -88,9 +88,10 @@ async def running_vest(
     app = VestApp(loaded)
     startup: list[Record] = []
     task = asyncio.create_task(app.run())
+    wanted = {"vest.ready", "llm.settled"} if loaded.settings.llm.enabled else {"vest.ready"}
     async with app.journal.subscribe() as early:
         seen = set()
-        while not {"vest.ready", "llm.settled"} <= seen:
+        while not wanted <= seen:
             record = await asyncio.wait_for(early.get(), START_TIMEOUT)
             startup.append(record)
             seen.add(record["event"])

@@ -30,6 +30,9 @@ from vestsight.settings import Settings
 from vestsight.speech.output import WavFileOutput
 from vestsight.speech.speaker import Speaker
 from vestsight.speech.synth import EspeakSynthesizer, Voice
+from vestsight.vision.detectors import FaceDetector
+from vestsight.vision.ocr import TesseractOcr
+from vestsight.vision.service import VisionService
 
 
 class ScriptedLlm(LlmClient):
@@ -42,6 +45,7 @@ class ScriptedLlm(LlmClient):
         self.gate = asyncio.Event()
         self.cancelled = False
         self.finished = False
+        self.prompts: list[str] = []
 
     async def run(self) -> None:
         self._set_state(LlmState.READY)
@@ -53,6 +57,7 @@ class ScriptedLlm(LlmClient):
         self, messages: list[dict[str, str]], *, max_tokens: int | None = None
     ) -> AsyncIterator[Generation]:
         assert messages[0]["role"] == "system" and "light:" in messages[1]["content"]
+        self.prompts.append(messages[1]["content"])
         generation = Generation(request_id="scripted")
         feeder = asyncio.create_task(self._feed(generation))
         try:
@@ -87,10 +92,13 @@ async def vest(tmp_path: Path, journal: Journal):
     haptics = HapticMotor(settings.gpio, settings.haptics, Pins(settings.gpio), journal)
     camera = CameraService(PhotoCamera("", 320, 240))
     llm = ScriptedLlm(journal, TOKENS, gate_at=5)
-    vest = Vest(settings, Phrases("en"), journal, speaker, haptics, camera, llm)
+    vision = VisionService([FaceDetector(0.5)], lambda name, error: None)
+    vest = Vest(
+        settings, Phrases("en"), journal, speaker, haptics, camera, llm, vision, TesseractOcr("eng")
+    )
     inputs = InputQueue()
     controller = Controller(vest, inputs)
-    services = [speaker, haptics, camera, llm, controller]
+    services = [speaker, haptics, camera, llm, vision, controller]
     tasks = [asyncio.create_task(s.run()) for s in services]
     await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in services)), TIMEOUT)
     yield vest, inputs, llm
@@ -116,22 +124,30 @@ async def test_first_sentence_is_spoken_while_the_model_still_works(vest, journa
         await log.expect(event("command.done", command="describe"))
         await log.expect(event("speech.end", text="End."))
     spoken = [r["text"] for r in log.history if r["event"] == "speech.start"]
-    assert spoken[1:] == ["The door is open.", "A chair stands left.", "End."]
+    # The camera's first photo is the astronaut: her face is said first, then the model's words.
+    assert spoken == [
+        "Person at 12 o'clock, close, facing you.",
+        "The door is open.",
+        "A chair stands left.",
+        "End.",
+    ]
     assert llm.finished and not llm.cancelled
+    assert "Detected: Person at 12 o'clock, close, facing you." in llm.prompts[0]
 
 
 async def test_a_new_press_cancels_generation_and_speech(vest, journal: Journal) -> None:
     the_vest, inputs, llm = vest
     async with recording(journal) as log:
         press(inputs, "a")
-        speaking = await log.expect(event("speech.start", source="fast"))
-        press(inputs, "x")  # repeat: the old answer is cut, then said again whole
+        speaking = await log.expect(event("speech.start", source="llm"))  # model held at its gate
+        press(inputs, "l")  # repeat: the old answer is cut, then said again whole
         await log.expect(event("command.cancel"))
         cut = await log.expect(event("speech.end", id=speaking["id"]))
         assert cut["outcome"] == "interrupted"
         repeated = await log.expect(event("speech.start", source="repeat"))
     assert llm.cancelled and not llm.finished
     assert the_vest.last_answer[1] == "The door is open."
+    assert the_vest.last_answer[0] == "Person at 12 o'clock, close, facing you."
     assert repeated["text"] == the_vest.last_answer[0]
 
 
@@ -154,7 +170,7 @@ async def test_a_failing_command_is_heard_and_felt(vest, journal: Journal, monke
 async def test_help_speaks_the_button_map(vest, journal: Journal) -> None:
     _vest, inputs, _llm = vest
     async with recording(journal) as log:
-        press(inputs, "y")
+        press(inputs, "select")
         await log.expect(event("command.done", command="help"))
     spoken = [r["text"] for r in log.history if r["event"] == "speech.queued"]
     assert spoken[:3] == ["Buttons.", "A: describe.", "B: stop."]

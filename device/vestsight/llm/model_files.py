@@ -28,6 +28,11 @@ def cache_dir() -> Path:
     return Path(base) / "vestsight" / "models"
 
 
+def models_dir(configured: str) -> Path:
+    """The folder of model files: `general.models_dir`, or the cache folder when empty."""
+    return Path(configured).expanduser() if configured else cache_dir()
+
+
 def small_model_path() -> Path:
     """Assemble (first time) and return the small Gemma 3 270M; `ModelFileError` if impossible."""
     try:
