@@ -46,14 +46,23 @@ def vision_loop():
     )
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    task = asyncio.run_coroutine_threadsafe(service.run(), loop)
+
+    async def start() -> asyncio.Task[None]:
+        return asyncio.create_task(service.run())
+
+    task = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
     asyncio.run_coroutine_threadsafe(service.ready.wait(), loop).result(TIMEOUT)
 
     def analyse(frame: Frame):
         return asyncio.run_coroutine_threadsafe(service.analyse(frame), loop).result(TIMEOUT)
 
     yield analyse
-    task.cancel()
+
+    async def stop() -> None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(TIMEOUT)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(TIMEOUT)
     loop.close()
@@ -201,9 +210,8 @@ def test_ocr_missing_program_or_language_is_a_named_error() -> None:
 
 
 def test_tsv_parsing_reading_order_and_hyphenation() -> None:
-    header = "\t".join(
-        "level page_num block_num par_num line_num word_num left top width height conf text".split()
-    )
+    columns = "level page_num block_num par_num line_num word_num left top width height conf text"
+    header = columns.replace(" ", "\t")
     rows = [
         "5\t1\t1\t1\t1\t1\t0\t0\t1\t1\t95\tThe",
         "5\t1\t1\t1\t1\t2\t0\t0\t1\t1\t91\tele-",
