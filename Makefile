@@ -23,10 +23,10 @@ endif
 INSTALLED := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model
 
-.PHONY: help setup system-deps model run test lint format typecheck check lock clean
+.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision
 
 help:
-	@echo "make setup | run | test | lint | typecheck | check | model | lock | clean"
+	@echo "make setup | run | test | lint | typecheck | check | model | models | bench | lock | clean"
 
 setup: system-deps $(INSTALLED) $(MODEL_STAMP)
 
@@ -52,6 +52,17 @@ $(MODEL_STAMP): $(INSTALLED)
 	touch $@
 
 model: $(MODEL_STAMP)
+
+# The maker's build: download every model in models/manifest.toml that has a URL (resumable,
+# size and sha256 checked). Needs the internet; the vest itself never downloads anything.
+models: $(INSTALLED)
+	$(PY) -m vestsight.modelstore fetch --manifest models/manifest.toml
+
+# Benchmarks print numbers; they are not tests.
+bench: bench-vision
+
+bench-vision: setup
+	$(PY) -m tests.bench.bench_vision
 
 run: setup
 	$(PY) -m vestsight --config device/vestsight.toml

@@ -1,0 +1,94 @@
+"""Model fetch and verify against a local HTTP server: resume, refuse a wrong file."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tests.conftest import REPO
+from vestsight.errors import ModelFileError
+from vestsight.modelstore import ModelEntry, fetch, load_manifest, main, verify
+
+DATA = bytes(range(256)) * 4096  # 1 MiB
+
+
+class RangeHandler(http.server.BaseHTTPRequestHandler):
+    """Serves DATA at any path, honouring "Range: bytes=N-" as model hosts do."""
+
+    requests: ClassVar[list[str | None]] = []
+
+    def do_GET(self) -> None:
+        start = 0
+        self.requests.append(self.headers.get("Range"))
+        if self.headers.get("Range", "").startswith("bytes="):
+            start = int(self.headers["Range"][6:].split("-")[0])
+            self.send_response(206)
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(DATA) - start))
+        self.end_headers()
+        self.wfile.write(DATA[start:])
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    RangeHandler.requests = []
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/model.bin"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def entry(url: str, **changes: object) -> ModelEntry:
+    fields = {"name": "m", "file": "model.bin", "sha256": hashlib.sha256(DATA).hexdigest(),
+              "url": url, "size": len(DATA)} | changes  # fmt: skip
+    return ModelEntry(**fields)  # type: ignore[arg-type]
+
+
+def test_fetch_downloads_and_verifies(tmp_path: Path, server: str) -> None:
+    path = fetch(entry(server), tmp_path)
+    assert path.read_bytes() == DATA
+    assert verify(entry(server), tmp_path) == path
+    assert fetch(entry(server), tmp_path) == path  # already there: not downloaded again
+    assert RangeHandler.requests == [None]
+
+
+def test_fetch_resumes_a_partial_download(tmp_path: Path, server: str) -> None:
+    (tmp_path / "model.bin.part").write_bytes(DATA[:1000])
+    path = fetch(entry(server), tmp_path)
+    assert path.read_bytes() == DATA
+    assert RangeHandler.requests == ["bytes=1000-"]
+
+
+def test_a_file_that_does_not_match_is_refused_and_removed(tmp_path: Path, server: str) -> None:
+    with pytest.raises(ModelFileError, match="sha256"):
+        fetch(entry(server, sha256="0" * 64), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ModelFileError, match="bytes"):
+        fetch(entry(server, size=12), tmp_path)
+    (tmp_path / "model.bin").write_bytes(DATA[:-1] + b"x")
+    with pytest.raises(ModelFileError, match="sha256"):
+        verify(entry(server, size=None), tmp_path)
+
+
+def test_unreachable_host_is_a_named_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="cannot download") as caught:
+        fetch(entry("http://127.0.0.1:9/model.bin"), tmp_path)
+    assert "resume" in caught.value.advice
+
+
+def test_the_repo_manifest_lists_checkable_models(tmp_path: Path) -> None:
+    entries = load_manifest(REPO / "models" / "manifest.toml")
+    assert {e.name for e in entries} >= {"gemma-3-270m-q4_k_m", "efficientdet-lite0-coco"}
+    assert all(len(e.sha256) == 64 for e in entries)
+    assert main(["verify", "--dest", str(tmp_path), "efficientdet-lite0-coco"]) == 1  # missing
