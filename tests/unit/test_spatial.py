@@ -7,7 +7,7 @@ import pytest
 from vestsight.phrases import Phrases
 from vestsight.vision.detections import Box, Detection, Scene
 from vestsight.vision.phrasing import ahead_sentences, distance_words
-from vestsight.vision.spatial import Finding, clock_hour, estimate_distance, findings
+from vestsight.vision.spatial import Finding, clock_hour, estimate_distance, findings, held_region
 
 HFOV, VFOV = 66.0, 41.0
 
@@ -116,3 +116,17 @@ def test_distance_words_round_to_whole_metres() -> None:
     assert [distance_words(d, ru) for d in (0.5, 1.2, 2.6, 4.4, 11)] == [
         "близко", "примерно 1 метр", "примерно 3 метра", "примерно 4 метра", "далеко"
     ]  # fmt: skip
+
+
+def test_the_held_region_surrounds_the_hands() -> None:
+    assert held_region(scene()) is None
+    one = held_region(scene(Detection("hand", Box(0.4, 0.6, 0.5, 0.7), 0.9, "hands")))
+    assert one is not None
+    assert (one.left, one.top, one.right, one.bottom) == pytest.approx((0.325, 0.525, 0.575, 0.775))
+    both = held_region(
+        scene(
+            Detection("hand", Box(0.2, 0.7, 0.3, 0.8), 0.9, "hands", side="left"),
+            Detection("hand", Box(0.6, 0.7, 0.7, 0.8), 0.9, "hands", side="right"),
+        )
+    )
+    assert both is not None and both.left < 0.2 and both.right > 0.7 and both.bottom == pytest.approx(0.925)

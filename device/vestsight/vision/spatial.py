@@ -151,3 +151,21 @@ def _merge_same(items: list[Finding]) -> list[Finding]:
             facing=known.facing if known.facing == item.facing else None,
         )
     return list(merged.values())
+
+
+def held_region(scene: Scene, grow: float = 2.5) -> Box | None:
+    """Where a held thing is: around the hands (both, if two), for "what is this".
+
+    A hand's box is grown `grow` times, since what it holds reaches beyond the fingers; None
+    when no hand is seen (the caller then looks at the frame's centre).
+    """
+    hands = scene.of("hand")
+    if not hands:
+        return None
+    grown = [hand.box.grown(grow) for hand in hands]
+    return Box(
+        min(b.left for b in grown),
+        min(b.top for b in grown),
+        max(b.right for b in grown),
+        max(b.bottom for b in grown),
+    ).clipped()
