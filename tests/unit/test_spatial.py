@@ -130,4 +130,5 @@ def test_the_held_region_surrounds_the_hands() -> None:
             Detection("hand", Box(0.6, 0.7, 0.7, 0.8), 0.9, "hands", side="right"),
         )
     )
-    assert both is not None and both.left < 0.2 and both.right > 0.7 and both.bottom == pytest.approx(0.875)
+    assert both is not None and both.left < 0.2 and both.right > 0.7
+    assert both.bottom == pytest.approx(0.875)
