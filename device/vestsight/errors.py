@@ -60,6 +60,12 @@ class SpeechError(DeviceError):
     spoken = "speech problem"
 
 
+class MemoryStoreError(VestsightError):
+    """The local memory database could not be read or written."""
+
+    spoken = "memory problem"
+
+
 class LlmError(VestsightError):
     """The description engine (LLM worker process) could not answer."""
 

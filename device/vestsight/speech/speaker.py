@@ -32,6 +32,8 @@ _LOGGER = logging.getLogger(__name__)
 
 RATE_RANGE = (80, 450)
 """Words per minute the wearer can choose between."""
+VOLUME_RANGE = (20, 200)
+"""espeak-ng amplitudes the wearer can choose between (never silent by accident)."""
 
 
 class Priority(enum.IntEnum):
@@ -107,6 +109,28 @@ class Speaker(Service):
             self._interrupt_playback()
         return utterance
 
+    def play_sound(
+        self,
+        audio: Audio,
+        name: str,
+        *,
+        priority: Priority = Priority.NORMAL,
+        source: str = "earcon",
+    ) -> Utterance:
+        """Queue ready-made audio (an earcon) like a sentence: stop() silences it too."""
+        loop = asyncio.get_running_loop()
+        utterance = Utterance(next(self._ids), f"[{name}]", priority, source, loop.create_future())
+        ready: asyncio.Future[Audio] = loop.create_future()
+        ready.set_result(audio)
+        utterance.audio = asyncio.ensure_future(ready)  # type: ignore[assignment]
+        heapq.heappush(self._queue, (priority, utterance.id, utterance))
+        self._queued.set()
+        self._journal.publish(
+            "speech.queued", id=utterance.id, text=utterance.text, source=source,
+            priority=priority.name.lower(),
+        )  # fmt: skip
+        return utterance
+
     def stop(self) -> int:
         """Silence now and drop everything queued; return how many sentences were cut."""
         cut = len(self._queue) + (1 if self._current else 0)
@@ -126,6 +150,11 @@ class Speaker(Service):
         low, high = RATE_RANGE
         self.voice = dataclasses.replace(self.voice, rate=max(low, min(high, rate)))
         return self.voice.rate
+
+    def set_volume(self, volume: int) -> int:
+        low, high = VOLUME_RANGE
+        self.voice = dataclasses.replace(self.voice, volume=max(low, min(high, volume)))
+        return self.voice.volume
 
     async def run(self) -> None:
         self._synthesizer.check()
