@@ -20,11 +20,12 @@ from typing import Any
 from .camera import CameraService, make_camera_backend
 from .cli import parse_args
 from .commands import Vest
+from .commands.prefs import load_prefs
 from .config_doc import render_toml
 from .config_loader import LoadedSettings, default_config_path, load_settings
 from .console import echo_to_console
 from .controller import Controller
-from .errors import VisionError
+from .errors import MemoryStoreError, VisionError
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
 from .gpio.pins import Pins
@@ -34,7 +35,10 @@ from .inputs.terminal import TerminalInput, key_help
 from .journal import Journal
 from .llm.client import LlmClient, LlmState
 from .llm.model_files import models_dir
+from .memory import MemoryStore
 from .phrases import Phrases
+from .power import PowerMonitor
+from .speech import earcons
 from .speech.output import choose_output
 from .speech.speaker import Priority, Speaker
 from .speech.synth import EspeakSynthesizer, Voice
@@ -84,7 +88,9 @@ class VestApp:
         self.pins = Pins(settings.gpio)
         self.haptics = HapticMotor(settings.gpio, settings.haptics, self.pins, self.journal)
         self.gpio = GpioButtons(settings.gpio, self.pins, self.inputs)
-        self.camera = CameraService(make_camera_backend(settings.camera))
+        self.camera = CameraService(
+            make_camera_backend(settings.camera), settings.camera.capture_timeout_s
+        )
         self.llm = LlmClient(settings.llm, self.journal, self._llm_state_changed)
         self.vision = VisionService(
             make_detectors(settings.vision, models_dir(settings.general.models_dir)),
@@ -101,10 +107,19 @@ class VestApp:
             self.vision,
             TesseractOcr(ocr_languages_for(settings.vision, self.phrases.language)),
         )
+        if settings.memory.enabled:
+            memory_path = settings.memory.path or str(self.run_dir / "memory.sqlite3")
+            self.vest.memory = MemoryStore(Path(memory_path).expanduser())
+        self.power = PowerMonitor(self.vest)
         self.controller = Controller(self.vest, self.inputs)
         socket_path = Path(settings.input.socket_path or self.run_dir / "control.sock")
         self.control_socket = ControlSocket(
-            socket_path, self.inputs, self.gpio, self.journal, self.status
+            socket_path,
+            self.inputs,
+            self.gpio,
+            self.journal,
+            self.status,
+            hold_s=settings.buttons.hold_ms / 1000 + 0.2,
         )
         self.wearer_facing: list[Service] = [
             self.speaker,
@@ -133,14 +148,20 @@ class VestApp:
         if self.settings.input.control_socket:
             self.supervisor.start(self.control_socket)
         if self._interactive:
-            self.supervisor.start(TerminalInput(self.inputs, self.request_stop))
+            self.supervisor.start(
+                TerminalInput(
+                    self.inputs, self.request_stop, self.settings.buttons.hold_ms / 1000 + 0.2
+                )
+            )
         if self.settings.llm.enabled:
             self.supervisor.start(self.llm)
+        self.supervisor.start(self.power)
         watchdog = asyncio.create_task(self.notifier.run_watchdog(), name="watchdog")
         helpers = [watchdog]
         if self._interactive:
             helpers.append(asyncio.create_task(echo_to_console(self.journal), name="console"))
         try:
+            await self._open_memory()
             await self._announce_ready()
             await self._stop.wait()
         finally:
@@ -150,16 +171,36 @@ class VestApp:
             for helper in helpers:
                 helper.cancel()
             await self.supervisor.stop()
+            if self.vest.memory is not None:
+                await self.vest.memory.close()
             self.journal.publish("vest.stopped")
             self.journal.close()
             self.notifier.close()
 
+    async def _open_memory(self) -> None:
+        """Open the memory database and apply the wearer's saved preferences; never fatal."""
+        memory = self.vest.memory
+        if memory is None:
+            return
+        try:
+            await memory.open()
+            await load_prefs(self.vest)
+        except MemoryStoreError as err:
+            _LOGGER.error("Memory unavailable: %s", err)
+            self.vest.memory = None
+            self._startup_notes.append(err.spoken)
+
     async def _announce_ready(self) -> None:
         started = time.monotonic()
         waits = [asyncio.create_task(s.ready.wait()) for s in self.wearer_facing]
-        _done, pending = await asyncio.wait(waits, timeout=READY_TIMEOUT_S)
-        for task in pending:
-            task.cancel()
+        stopping = asyncio.create_task(self._stop.wait())
+        all_ready: asyncio.Future[Any] = asyncio.gather(*waits)
+        watched: set[asyncio.Future[Any]] = {all_ready, stopping}
+        await asyncio.wait(watched, timeout=READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+        for future in (*waits, stopping, all_ready):
+            future.cancel()
+        if self._stop.is_set():
+            return  # asked to stop while starting: no "ready"
         missing = [s for s in self.wearer_facing if not s.ready.is_set()]
         if missing:
             names = self.phrases.join(self.phrases.word("services", s.name) for s in missing)
@@ -168,6 +209,7 @@ class VestApp:
         else:
             text = self.phrases.say("ready")
             self.haptics.play("ready")
+            self.speaker.play_sound(earcons.render("ready", self.speaker.voice.volume), "ready")
         if self.llm.state in (LlmState.STARTING, LlmState.LOADING):
             text += " " + self.phrases.say("llm_loading")
         self.speaker.say(text, source="system")
@@ -186,6 +228,8 @@ class VestApp:
     def _service_failed(
         self, service: Service, error: BaseException, restart: int, delay: float
     ) -> None:
+        if service is self.llm and not self.llm.was_ready:
+            return  # still trying to load for the first time: "loading" was said already
         self.haptics.play("error")
         if service is self.llm:
             text = self.phrases.say("llm_restarting")

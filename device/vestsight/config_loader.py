@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 import tomllib
 import typing
@@ -139,6 +140,11 @@ def _check_value(
         return _REJECTED
     if hint is float:
         value = float(value)
+        if not math.isfinite(value):
+            problems.append(
+                ConfigProblem(dotted, f"config: {dotted} must be a number, using {shown_default}")
+            )
+            return _REJECTED
     problem = _rule_violation(value, meta)
     if problem:
         problems.append(

@@ -1,16 +1,23 @@
 """The controller: turns button presses into feedback and commands.
 
 On every press, in this order and in the same loop iteration: the haptic acknowledgement
-starts, speech stops, the running command is cancelled (which cancels its generation). Then the
-button's command, if it has one, starts as a new task. A command that fails is never silent: its
-error is spoken and felt.
+starts, speech stops, the running command is cancelled (which cancels its generation). Then:
+
+- if a spoken menu is open, the D-pad moves through it, A picks, B cancels;
+- a button with a long-press command waits: released before `hold_ms`, it runs its short-press
+  command; held, it buzzes a second time and runs its long-press command;
+- otherwise its command starts at once, as a task of its own.
+
+A command that fails is never silent: its error is spoken and felt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 
+from .aio import wait_within
 from .commands import COMMANDS, Vest
 from .errors import VestsightError
 from .inputs.events import Action, InputEvent, InputQueue, Source
@@ -18,6 +25,21 @@ from .speech.speaker import Priority
 from .supervisor import Service
 
 _LOGGER = logging.getLogger(__name__)
+
+MENU_TIMEOUT_S = 30.0
+MENU_NEXT = frozenset({"right", "down", "r"})
+MENU_PREVIOUS = frozenset({"left", "up", "l"})
+MENU_PICK = frozenset({"a", "start", "main"})
+MENU_CANCEL = frozenset({"b", "stop"})
+
+
+@dataclass
+class _Menu:
+    options: list[str]
+    spoken: list[str]
+    picked: asyncio.Future[str | None]
+    index: int = 0
+    moved: bool = field(default=False)
 
 
 class Controller(Service):
@@ -29,10 +51,13 @@ class Controller(Service):
         self._vest = vest
         self._inputs = inputs
         self._command: asyncio.Task[None] | None = None
-        self._maps = {
-            Source.GAMEPAD: vest.settings.buttons.gamepad,
-            Source.GPIO: vest.settings.buttons.gpio,
-        }
+        buttons = vest.settings.buttons
+        self._maps = {Source.GAMEPAD: buttons.gamepad, Source.GPIO: buttons.gpio}
+        self._hold_maps = {Source.GAMEPAD: buttons.gamepad_hold, Source.GPIO: buttons.gpio_hold}
+        self._hold_s = buttons.hold_ms / 1000
+        self._waiting: tuple[Source, str, asyncio.TimerHandle] | None = None
+        self._menu: _Menu | None = None
+        vest.choose = self.choose
 
     @property
     def running_command(self) -> str | None:
@@ -45,6 +70,7 @@ class Controller(Service):
             while True:
                 self.handle(await self._inputs.get())
         finally:
+            self._forget_waiting()
             self._cancel_command()
 
     def handle(self, event: InputEvent) -> None:
@@ -57,15 +83,48 @@ class Controller(Service):
             origin=event.origin,
             pressed_at=event.at,
         )
-        if event.action is not Action.PRESS:
+        if event.action is Action.RELEASE:
+            self._released(event)
             return
+        if event.action is not Action.PRESS:
+            return  # gpiozero's own "held" events: the controller times holds itself
         vest.haptics.play("ack")
         vest.speaker.stop()
+        self._forget_waiting()
+        if self._menu is not None and self._menu_press(event.button):
+            return
         self._cancel_command()
-        command = self._maps[event.source].get(event.button)
+        if event.button in self._hold_maps[event.source]:
+            timer = asyncio.get_running_loop().call_later(
+                self._hold_s, self._held, event.source, event.button
+            )
+            self._waiting = (event.source, event.button, timer)
+            return
+        self._start(self._maps[event.source].get(event.button), event.button)
+
+    def _released(self, event: InputEvent) -> None:
+        waiting = self._waiting
+        if waiting is None or waiting[:2] != (event.source, event.button):
+            return
+        self._forget_waiting()
+        self._start(self._maps[event.source].get(event.button), event.button)
+
+    def _held(self, source: Source, button: str) -> None:
+        self._waiting = None
+        self._vest.haptics.play("ack")  # a second tick: "that was a long press"
+        self._vest.journal.publish("input.held", source=source.value, button=button)
+        self._start(self._hold_maps[source].get(button), button)
+
+    def _forget_waiting(self) -> None:
+        if self._waiting is not None:
+            self._waiting[2].cancel()
+            self._waiting = None
+
+    def _start(self, command: str | None, button: str) -> None:
+        vest = self._vest
         if command is None:
-            button = vest.phrases.word("buttons", event.button)
-            vest.speaker.say(vest.phrases.say("unmapped", button=button), source="command")
+            name = vest.phrases.word("buttons", button)
+            vest.speaker.say(vest.phrases.say("unmapped", button=name), source="command")
             return
         vest.journal.publish("command.start", command=command)
         self._command = asyncio.create_task(self._run_command(command), name=f"command-{command}")
@@ -84,12 +143,56 @@ class Controller(Service):
             _LOGGER.error("Command %s failed: %s", command, err)
             vest.journal.publish("command.failed", command=command, error=str(err))
             vest.haptics.play("error")
-            vest.speaker.say(err.spoken, priority=Priority.URGENT, source="error")
+            if err.spoken:
+                vest.speaker.say(err.spoken, priority=Priority.URGENT, source="error")
             return
         except Exception:
-            _LOGGER.exception("Command %s crashed", command)
+            _LOGGER.exception("Command %s crashed", command)  # a bug must still be heard
             vest.journal.publish("command.failed", command=command, error="crash")
             vest.haptics.play("error")
             vest.speaker.say(VestsightError.spoken, priority=Priority.URGENT, source="error")
             return
         vest.journal.publish("command.done", command=command)
+
+    # --- spoken menus --------------------------------------------------------------------------
+
+    async def choose(self, prompt: str, options: list[str], spoken: list[str]) -> str | None:
+        """Say `prompt` and the first option; the buttons move, pick or cancel."""
+        vest = self._vest
+        if not options:
+            return None
+        menu = _Menu(options, spoken, asyncio.get_running_loop().create_future())
+        self._menu = menu
+        vest.journal.publish("menu.open", options=options)
+        vest.speaker.say(prompt, source="menu")
+        vest.speaker.say(spoken[0], source="menu")
+        vest.speaker.say(vest.phrases.say("choose_hint"), source="menu")
+        try:
+            picked = await wait_within(asyncio.shield(menu.picked), MENU_TIMEOUT_S)
+        except TimeoutError:
+            picked = None
+            vest.speaker.say(vest.phrases.say("cancelled"), source="menu")
+        finally:
+            if self._menu is menu:
+                self._menu = None
+        vest.journal.publish("menu.closed", picked=picked)
+        return picked
+
+    def _menu_press(self, button: str) -> bool:
+        """Handle a press while a menu is open; False if it is not a menu button."""
+        menu = self._menu
+        assert menu is not None
+        if button in MENU_NEXT or button in MENU_PREVIOUS:
+            step = 1 if button in MENU_NEXT else -1
+            menu.index = (menu.index + step) % len(menu.options)
+            self._vest.speaker.say(menu.spoken[menu.index], source="menu")
+            return True
+        self._menu = None
+        if button in MENU_PICK:
+            menu.picked.set_result(menu.options[menu.index])
+            return True
+        menu.picked.set_result(None)
+        if button in MENU_CANCEL:
+            self._vest.speaker.say(self._vest.phrases.say("cancelled"), source="menu")
+            return True
+        return False  # another button: the menu closes and that button does its own work

@@ -150,5 +150,5 @@ def open_database(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA busy_timeout=2000")
     db.executescript(SCHEMA)
-    db.isolation_level = ""  # "with db:" opens and commits a transaction
+    db.isolation_level = "DEFERRED"  # "with db:" opens and commits a transaction
     return db

@@ -22,17 +22,30 @@ GAMEPAD_BUTTONS: tuple[str, ...] = (
 
 COMMAND_NAMES: tuple[str, ...] = (
     "describe",
+    "tell_more",
     "ahead",
+    "what_is_this",
+    "find",
     "read",
     "continue",
+    "remember",
+    "where_is",
+    "set_place",
+    "forget_all",
     "stop",
     "repeat",
     "help",
     "status",
     "faster",
     "slower",
+    "louder",
+    "quieter",
+    "verbosity",
+    "language",
 )
 """Every command a button can be mapped to; `vestsight.commands` implements exactly these."""
 
 LANGUAGES: tuple[str, ...] = ("en", "ru")
 """Languages with a phrase file in `vestsight/lang/`."""
+
+VERBOSITY_LEVELS: tuple[str, ...] = ("brief", "normal", "detailed")

@@ -52,6 +52,10 @@ class Phrases:
         """A single word from a group: ``colours``, ``light``, ``buttons``, ``commands``..."""
         return self._lookup(group, key)
 
+    def keys(self, group: str) -> list[str]:
+        """The keys of a group, in file order: e.g. the places a wearer can choose from."""
+        return list(self._table.get(group) or self._fallback.get(group, {}))
+
     def prompt(self, key: str, **values: object) -> str:
         """A prompt for the model, written in this language."""
         return self._lookup("prompts", key).format(**values)

@@ -88,6 +88,9 @@ class CameraSettings:
     )
     width: int = setting(1280, "Frame width in pixels.", min=160, max=4608)
     height: int = setting(960, "Frame height in pixels.", min=120, max=2592)
+    capture_timeout_s: float = setting(
+        5.0, "A capture taking longer means the camera stalled: it is restarted.", min=0.5, max=60
+    )
     hfov_deg: float = setting(
         66.0,
         "Horizontal field of view in degrees (Camera Module 3: 66, wide: 102).",
@@ -175,20 +178,65 @@ class ButtonMapSettings:
             "y": "ahead",
             "l": "repeat",
             "r": "continue",
+            "l2": "quieter",
+            "r2": "louder",
+            "left": "what_is_this",
+            "right": "find",
             "select": "help",
             "start": "status",
             "up": "faster",
             "down": "slower",
         },
-        "Gamepad button = command.",
+        "Gamepad button = command, on a short press.",
+        keys=GAMEPAD_BUTTONS,
+        values=COMMAND_NAMES,
+    )
+    gamepad_hold: dict[str, str] = setting(
+        {
+            "a": "tell_more",
+            "y": "remember",
+            "right": "where_is",
+            "l": "set_place",
+            "b": "forget_all",
+            "start": "verbosity",
+            "select": "language",
+        },
+        "Gamepad button = command, when held down for hold_ms.",
         keys=GAMEPAD_BUTTONS,
         values=COMMAND_NAMES,
     )
     gpio: dict[str, str] = setting(
         {"main": "describe", "stop": "stop"},
-        "Vest button (as named in [gpio].buttons) = command.",
+        "Vest button (as named in [gpio].buttons) = command, on a short press.",
         values=COMMAND_NAMES,
     )
+    gpio_hold: dict[str, str] = setting(
+        {"main": "ahead"},
+        "Vest button = command, when held down for hold_ms.",
+        values=COMMAND_NAMES,
+    )
+    hold_ms: int = setting(
+        600,
+        "A press held this long is a long press (buttons with a hold command only).",
+        min=250,
+        max=3000,
+    )
+
+
+@dataclass(frozen=True)
+class MemorySettings:
+    enabled: bool = setting(True, "Remember what was seen where (local SQLite, never shared).")
+    path: str = setting(
+        "", "Memory database file; empty means run_dir/memory.sqlite3 (the data partition)."
+    )
+
+
+@dataclass(frozen=True)
+class PowerSettings:
+    low_battery_percent: int = setting(
+        15, "Warn (sound, buzz, words) when the battery falls to this.", min=1, max=90
+    )
+    check_s: float = setting(60.0, "Check the battery this often.", min=5, max=3600)
 
 
 @dataclass(frozen=True)
@@ -211,6 +259,12 @@ class LlmSettings:
     load_timeout_s: float = setting(
         180.0, "Give up on a worker that has not loaded its model in this time.", min=5, max=1800
     )
+    first_token_timeout_s: float = setting(
+        120.0, "A request whose first token takes longer means a stuck worker.", min=5, max=1800
+    )
+    token_timeout_s: float = setting(
+        30.0, "A pause between tokens longer than this means a stuck worker.", min=1, max=600
+    )
     heartbeat_s: float = setting(
         5.0, "Ping the worker this often; two missed pings restart it.", min=0.5, max=120
     )
@@ -226,4 +280,6 @@ class Settings:
     haptics: HapticSettings = field(default_factory=HapticSettings)
     input: InputSettings = field(default_factory=InputSettings)
     buttons: ButtonMapSettings = field(default_factory=ButtonMapSettings)
+    memory: MemorySettings = field(default_factory=MemorySettings)
+    power: PowerSettings = field(default_factory=PowerSettings)
     llm: LlmSettings = field(default_factory=LlmSettings)

@@ -86,6 +86,11 @@ class Supervisor:
                 raise
             except Exception as err:
                 service.ready.clear()
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # It failed while being stopped (say, in its cleanup): the stop still wins.
+                    _LOGGER.warning("Service %s failed while stopping: %r", service.name, err)
+                    raise asyncio.CancelledError from err
                 if loop.time() - started >= self._backoff.reset_after:
                     attempt = 0
                 delay = self._backoff.delay(attempt)
@@ -100,7 +105,10 @@ class Supervisor:
                     restart=attempt,
                     delay=delay,
                 )
-                self._on_failure(service, err, attempt, delay)
+                try:
+                    self._on_failure(service, err, attempt, delay)
+                except Exception:
+                    _LOGGER.exception("Could not announce the failure of %s", service.name)
                 await asyncio.sleep(delay)
                 continue
             service.ready.clear()

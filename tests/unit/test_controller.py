@@ -108,7 +108,9 @@ async def vest(tmp_path: Path, journal: Journal):
 
 
 def press(inputs: InputQueue, button: str) -> None:
+    """A short press: down and up, as a finger taps."""
     inputs.submit(InputEvent(Source.GAMEPAD, button, Action.PRESS, origin="test"))
+    inputs.submit(InputEvent(Source.GAMEPAD, button, Action.RELEASE, origin="test"))
 
 
 async def test_first_sentence_is_spoken_while_the_model_still_works(vest, journal: Journal) -> None:
@@ -175,3 +177,11 @@ async def test_help_speaks_the_button_map(vest, journal: Journal) -> None:
     spoken = [r["text"] for r in log.history if r["event"] == "speech.queued"]
     assert spoken[:3] == ["Buttons.", "A: describe.", "B: stop."]
     assert "vest main button: describe." in spoken
+
+
+async def test_a_button_without_a_command_says_so(vest, journal: Journal) -> None:
+    _vest, inputs, _llm = vest
+    async with recording(journal) as log:  # every gamepad button is mapped; this vest button not
+        inputs.submit(InputEvent(Source.GPIO, "aux", Action.PRESS, origin="test"))
+        said = await log.expect(event("speech.queued", source="command"))
+    assert said["text"] == "Button aux has no command."

@@ -88,3 +88,17 @@ def test_clean_for_speech() -> None:
 def test_empty_and_punctuation_only_streams() -> None:
     assert split_streamed("") == []
     assert split_streamed("... !!") == []
+
+
+def test_a_short_fragment_before_a_run_on_never_stalls() -> None:
+    splitter = SentenceSplitter(max_chars=50)
+    out = splitter.feed("1. " + "-" * 300)  # returns: the loop always makes progress
+    assert out == []
+    out = splitter.feed("a " + "----- " * 60)
+    assert all(len(s) <= 50 for s in out)
+
+
+def test_words_that_look_like_abbreviations_can_end_a_sentence() -> None:
+    assert split_streamed("I said no. Then I left.") == ["I said no.", "Then I left."]
+    assert split_streamed("Рост 180 см. Он высокий.") == ["Рост 180 см.", "Он высокий."]
+    assert split_streamed("Room no. 5 is here.") == ["Room no. 5 is here."]

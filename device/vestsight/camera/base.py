@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ..aio import wait_within
 from ..errors import CameraError
 from ..supervisor import Service
 
@@ -66,9 +67,10 @@ class CameraService(Service):
     name = "camera"
     spoken_name = "camera"
 
-    def __init__(self, backend: CameraBackend) -> None:
+    def __init__(self, backend: CameraBackend, capture_timeout_s: float = 5.0) -> None:
         super().__init__()
         self._backend = backend
+        self._capture_timeout_s = capture_timeout_s
         self._broken: asyncio.Future[CameraError] | None = None
         self._capture_turn = asyncio.Lock()
 
@@ -89,7 +91,16 @@ class CameraService(Service):
             raise CameraError("camera is not ready", advice="it is starting or restarting")
         async with self._capture_turn:
             try:
-                return await asyncio.to_thread(self._backend.capture)
+                return await wait_within(
+                    asyncio.to_thread(self._backend.capture), self._capture_timeout_s
+                )
+            except TimeoutError as err:
+                error = CameraError(
+                    f"no frame within {self._capture_timeout_s:.0f} s",
+                    advice="the camera stalled; check its cable",
+                )
+                self._report_broken(error)
+                raise error from err
             except CameraError as err:
                 self._report_broken(err)
                 raise

@@ -10,24 +10,38 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from ..names import COMMAND_NAMES
-from .basic import faster, help_, repeat, slower, status, stop
-from .describe import describe
+from .basic import help_, repeat, status, stop
+from .describe import describe, tell_more, what_is_this
+from .finding import find
 from .looking import ahead, continue_, read
+from .memory_cmds import forget_all, remember, set_place, where_is
+from .prefs import faster, language, louder, quieter, slower, verbosity
 from .vest import Vest
 
 CommandFunction = Callable[[Vest], Awaitable[None]]
 
 COMMANDS: dict[str, CommandFunction] = {
     "describe": describe,
+    "tell_more": tell_more,
     "ahead": ahead,
+    "what_is_this": what_is_this,
+    "find": find,
     "read": read,
     "continue": continue_,
+    "remember": remember,
+    "where_is": where_is,
+    "set_place": set_place,
+    "forget_all": forget_all,
     "stop": stop,
     "repeat": repeat,
     "help": help_,
     "status": status,
     "faster": faster,
     "slower": slower,
+    "louder": louder,
+    "quieter": quieter,
+    "verbosity": verbosity,
+    "language": language,
 }
 if tuple(COMMANDS) != COMMAND_NAMES:
     raise ImportError("names.COMMAND_NAMES and commands.COMMANDS must list the same commands")

@@ -1,12 +1,12 @@
-"""Commands that need no camera: stop, repeat, help, status, faster, slower."""
+"""Commands that need no camera: stop, repeat, help, status."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+from ..system_status import read_status
 from .vest import Vest
-
-RATE_STEP = 25
 
 
 async def stop(vest: Vest) -> None:
@@ -22,31 +22,43 @@ async def repeat(vest: Vest) -> None:
 
 async def help_(vest: Vest) -> None:
     phrases = vest.phrases
-    vest.speaker.say(phrases.say("help_intro"), source="command")
-    for button_map in (vest.settings.buttons.gamepad, vest.settings.buttons.gpio):
+    buttons = vest.settings.buttons
+    lines = [phrases.say("help_intro")]
+    for button_map, key in (
+        (buttons.gamepad, "help_item"),
+        (buttons.gamepad_hold, "help_held_item"),
+        (buttons.gpio, "help_item"),
+        (buttons.gpio_hold, "help_held_item"),
+    ):
         for button, command in button_map.items():
-            item = phrases.say(
-                "help_item",
-                button=phrases.word("buttons", button),
-                command=phrases.word("commands", command),
+            lines.append(
+                phrases.say(
+                    key,
+                    button=phrases.word("buttons", button),
+                    command=phrases.word("commands", command),
+                )
             )
-            vest.speaker.say(item, source="command")
+    vest.last_answer = lines
+    vest.say_all(lines, "command")
 
 
 async def status(vest: Vest) -> None:
-    llm_state = vest.phrases.word("llm_states", vest.llm.state.value)
-    now = time.strftime("%H:%M")
-    vest.speaker.say(vest.phrases.say("status", time=now, llm_state=llm_state), source="command")
-
-
-async def faster(vest: Vest) -> None:
-    _change_rate(vest, RATE_STEP)
-
-
-async def slower(vest: Vest) -> None:
-    _change_rate(vest, -RATE_STEP)
-
-
-def _change_rate(vest: Vest, step: int) -> None:
-    rate = vest.speaker.set_rate(vest.speaker.voice.rate + step)
-    vest.speaker.say(vest.phrases.say("rate", rate=rate), source="command")
+    phrases = vest.phrases
+    parts = [phrases.say("status_time", time=time.strftime("%H:%M"))]
+    system = await asyncio.to_thread(read_status)
+    if system.battery is not None:
+        key = "status_charging" if system.battery.charging else "status_battery"
+        parts.append(phrases.say(key, percent=system.battery.percent))
+    if system.cpu_celsius is not None:
+        parts.append(phrases.say("status_temperature", degrees=round(system.cpu_celsius)))
+    reasons = [
+        phrases.word("throttling", name)
+        for name, active in (("under_voltage", system.under_voltage), ("heat", system.throttled))
+        if active
+    ]
+    if reasons:
+        parts.append(phrases.say("status_throttled", reason=phrases.join(reasons)))
+    llm_state = phrases.word("llm_states", vest.llm.state.value)
+    parts.append(phrases.say("status_llm", llm_state=llm_state))
+    vest.last_answer = parts
+    vest.say_all(parts, "command")

@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import numpy as np
+
 from ..aio import wait_within
+from ..camera.base import Pixels
 from ..errors import OcrError
 from ..llm.client import LlmState
 from ..phrases import Phrases
 from ..speech.sentences import SentenceSplitter
+from ..vision.detections import Box
 from ..vision.frame_facts import FrameFacts, measure_frame
 from ..vision.ocr import OcrResult
-from ..vision.phrasing import ahead_sentences
-from .looking import optional_findings, read_frame_text
+from ..vision.phrasing import ahead_sentences, thing_name
+from ..vision.spatial import held_region
+from .looking import look_scene, optional_findings, read_frame_text
 from .vest import Vest
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,11 +27,14 @@ MAX_REPEATED_SENTENCES = 2
 FAST_ITEMS = 2
 """How many detections the fast path says before the model's answer."""
 PROMPT_TEXT_CHARS = 600
+HELD_TEXT_WAIT_S = 3.0
+HELD_TEXT_CHARS = 200
 
 
 async def describe(vest: Vest) -> None:
     frame = await vest.camera.capture()
     reading = asyncio.create_task(read_frame_text(vest, frame), name="describe-ocr")
+    reading.add_done_callback(_note_failure)
     try:
         facts = await asyncio.to_thread(measure_frame, frame)
         items = await optional_findings(vest, frame)
@@ -40,14 +48,92 @@ async def describe(vest: Vest) -> None:
             vest.speaker.say(llm_unavailable(vest), source="command")
             return
         text = await _text_if_quick(vest, reading)
-        messages = describe_messages(vest.phrases, facts, found, text)
-        vest.haptics.follow("thinking")
-        try:
-            await speak_answer(vest, messages, answer)
-        finally:
-            vest.haptics.stop("thinking")
+        messages = describe_messages(vest.phrases, facts, found, text, vest.prefs.verbosity)
+        await _answer(vest, messages, answer)
     finally:
         reading.cancel()
+
+
+async def _answer(vest: Vest, messages: list[dict[str, str]], answer: list[str]) -> None:
+    """The model's answer, spoken as it streams, with the thinking rhythm felt meanwhile."""
+    vest.haptics.follow("thinking")
+    spoken_before = len(answer)
+    try:
+        await speak_answer(vest, messages, answer, max_tokens=answer_tokens(vest))
+    finally:
+        vest.haptics.stop("thinking")
+        said = " ".join(answer[spoken_before:])
+        vest.last_exchange = [*messages, {"role": "assistant", "content": said}] if said else []
+
+
+def answer_tokens(vest: Vest) -> int:
+    factor = {"brief": 0.5, "detailed": 2.0}.get(vest.prefs.verbosity, 1.0)
+    return max(16, int(vest.settings.llm.max_answer_tokens * factor))
+
+
+async def tell_more(vest: Vest) -> None:
+    """A follow-up on the last description, with its chat as context."""
+    if not vest.last_exchange:
+        vest.speaker.say(vest.phrases.say("nothing_to_follow"), source="command")
+        return
+    if vest.llm.state is not LlmState.READY:
+        vest.speaker.say(llm_unavailable(vest), source="command")
+        return
+    length = vest.phrases.word("lengths", vest.prefs.verbosity)
+    question = {"role": "user", "content": vest.phrases.prompt("more", length=length)}
+    answer: list[str] = []
+    vest.last_answer = answer
+    await _answer(vest, [*vest.last_exchange, question], answer)
+
+
+async def what_is_this(vest: Vest) -> None:
+    """What the wearer holds up: things and text around the hands, then the model's word."""
+    frame = await vest.camera.capture()
+    scene, _items = await look_scene(vest, frame)
+    region = held_region(scene) or Box(0.25, 0.25, 0.75, 0.75)
+    held = [
+        d.label for d in scene.detections
+        if d.label not in ("person", "face", "hand") and d.box.overlap(region) > 0.5
+    ]  # fmt: skip
+    crop = crop_pixels(frame.pixels, region)
+    text = ""
+    try:
+        await asyncio.to_thread(vest.ocr.check)
+        result = await wait_within(vest.ocr.read(crop), HELD_TEXT_WAIT_S)
+        text = " ".join(result.text.split())
+    except (TimeoutError, OcrError) as err:
+        _LOGGER.info("No text read from the held thing: %r", err)
+    names = [thing_name(label, 1, vest.phrases) for label in dict.fromkeys(held)]
+    answer: list[str] = []
+    if names:
+        answer.append(vest.phrases.say("holding", things=vest.phrases.join(names)))
+    if text:
+        answer.append(vest.phrases.say("it_says", text=text[:HELD_TEXT_CHARS]))
+    vest.say_all(answer, "fast")
+    vest.last_answer = answer
+    if vest.llm.state is not LlmState.READY:
+        if not answer:
+            vest.speaker.say(vest.phrases.say("nothing_held"), source="command")
+        return
+    none = vest.phrases.prompt("none")
+    user = vest.phrases.prompt(
+        "this",
+        findings=", ".join(names) or none,
+        text=text[:PROMPT_TEXT_CHARS] or none,
+        length=vest.phrases.word("lengths", "brief"),
+    )
+    messages = [
+        {"role": "system", "content": vest.phrases.prompt("system")},
+        {"role": "user", "content": user},
+    ]
+    await _answer(vest, messages, answer)
+
+
+def crop_pixels(pixels: Pixels, region: Box) -> Pixels:
+    height, width = pixels.shape[:2]
+    top, bottom = int(region.top * height), max(int(region.bottom * height), 1)
+    left, right = int(region.left * width), max(int(region.right * width), 1)
+    return np.ascontiguousarray(pixels[top:bottom, left:right])
 
 
 async def _text_if_quick(vest: Vest, reading: asyncio.Task[OcrResult]) -> str:
@@ -57,15 +143,24 @@ async def _text_if_quick(vest: Vest, reading: asyncio.Task[OcrResult]) -> str:
             asyncio.shield(reading), vest.settings.vision.describe_ocr_wait_s
         )
     except TimeoutError:
+        reading.cancel()  # do not let tesseract compete with the model for the CPU
         _LOGGER.info("Describing without text: reading took too long")
         return ""
-    except OcrError as err:
-        _LOGGER.warning("Describing without text: %s", err)
+    except Exception as err:  # noqa: BLE001 -- text is a bonus: describe without it
+        _LOGGER.warning("Describing without text: %r", err)
         return ""
     return result.text[:PROMPT_TEXT_CHARS]
 
 
-async def speak_answer(vest: Vest, messages: list[dict[str, str]], answer: list[str]) -> None:
+def _note_failure(task: asyncio.Task[OcrResult]) -> None:
+    """Retrieve a reading failure nobody waited for (describe may finish first)."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        _LOGGER.debug("Text reading for a description failed: %r", error)
+
+
+async def speak_answer(
+    vest: Vest, messages: list[dict[str, str]], answer: list[str], *, max_tokens: int | None = None
+) -> None:
     """Stream the model's answer and say each sentence as soon as it is complete.
 
     A sentence the answer already said is skipped; when the model keeps repeating itself
@@ -73,7 +168,7 @@ async def speak_answer(vest: Vest, messages: list[dict[str, str]], answer: list[
     """
     splitter = SentenceSplitter()
     repeats = 0
-    async with vest.llm.generate(messages) as generation:
+    async with vest.llm.generate(messages, max_tokens=max_tokens) as generation:
         async for text in generation:
             for sentence in splitter.feed(text):
                 if sentence in answer:
@@ -109,7 +204,7 @@ def scene_sentence(phrases: Phrases, facts: FrameFacts) -> str:
 
 
 def describe_messages(
-    phrases: Phrases, facts: FrameFacts, found: list[str], text: str
+    phrases: Phrases, facts: FrameFacts, found: list[str], text: str, verbosity: str = "normal"
 ) -> list[dict[str, str]]:
     none = phrases.prompt("none")
     user = phrases.prompt(
@@ -117,6 +212,7 @@ def describe_messages(
         facts=facts.as_prompt_text(),
         findings=" ".join(found) or none,
         text=" ".join(text.split()) or none,
+        length=phrases.word("lengths", verbosity),
     )
     return [
         {"role": "system", "content": phrases.prompt("system")},

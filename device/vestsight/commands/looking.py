@@ -8,6 +8,7 @@ import logging
 from ..camera.base import Frame
 from ..errors import VisionError
 from ..speech.reading import reading_chunks
+from ..vision.detections import Scene
 from ..vision.ocr import OcrResult
 from ..vision.phrasing import ahead_sentences
 from ..vision.spatial import Finding, findings
@@ -18,6 +19,11 @@ _LOGGER = logging.getLogger(__name__)
 
 async def look(vest: Vest, frame: Frame) -> list[Finding]:
     """What the detectors find in `frame`, most important first; journalled."""
+    _scene, items = await look_scene(vest, frame)
+    return items
+
+
+async def look_scene(vest: Vest, frame: Frame) -> tuple[Scene, list[Finding]]:
     scene = await vest.vision.analyse(frame)
     camera = vest.settings.camera
     items = findings(scene, camera.hfov_deg, camera.vfov_deg)
@@ -28,13 +34,19 @@ async def look(vest: Vest, frame: Frame) -> list[Finding]:
         findings=[(f.label, f.clock, f.distance_m, f.count, f.facing) for f in items],
         timings_ms=scene.timings_ms,
     )
-    return items
+    return scene, items
+
+
+def items_to_say(vest: Vest) -> int:
+    """How many things "what's ahead" says, by the wearer's detail level."""
+    normal = vest.settings.vision.max_items
+    return {"brief": min(2, normal), "detailed": normal * 2}.get(vest.prefs.verbosity, normal)
 
 
 async def ahead(vest: Vest) -> None:
     frame = await vest.camera.capture()
     items = await look(vest, frame)
-    sentences = ahead_sentences(items, vest.phrases, vest.settings.vision.max_items)
+    sentences = ahead_sentences(items, vest.phrases, items_to_say(vest))
     vest.last_answer = sentences
     vest.say_all(sentences, "ahead")
 

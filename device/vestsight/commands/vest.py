@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ..camera import CameraService
 from ..gpio.haptics import HapticMotor
 from ..journal import Journal
 from ..llm.client import LlmClient
+from ..memory import MemoryStore
 from ..phrases import Phrases
 from ..settings import Settings
 from ..speech.speaker import Speaker
 from ..vision.ocr import TesseractOcr
 from ..vision.service import VisionService
+
+Choose = Callable[[str, list[str], list[str]], Awaitable[str | None]]
+"""choose(prompt, options, spoken options) -> the option picked, or None if cancelled."""
+
+
+async def _no_menu(prompt: str, options: list[str], spoken: list[str]) -> str | None:
+    return None
+
+
+@dataclass
+class Preferences:
+    """What the wearer changed by buttons; kept in the memory database across restarts."""
+
+    verbosity: str = "normal"
+    """brief, normal or detailed."""
+    place: str = "unknown"
+    """Where the wearer said they are (a key of the language file's [places])."""
 
 
 @dataclass
@@ -26,8 +45,14 @@ class Vest:
     llm: LlmClient
     vision: VisionService
     ocr: TesseractOcr
+    memory: MemoryStore | None = None
+    prefs: Preferences = field(default_factory=Preferences)
+    choose: Choose = _no_menu
+    """Set by the controller: a spoken menu worked with the buttons."""
     last_answer: list[str] = field(default_factory=list)
     """The sentences last said in answer to a command, for "repeat"."""
+    last_exchange: list[dict[str, str]] = field(default_factory=list)
+    """The last description's chat (prompt and answer), for "tell me more"."""
     reading: list[list[str]] = field(default_factory=list)
     """Pieces of text not read yet, for "continue"."""
 

@@ -39,6 +39,11 @@ PATTERNS: dict[str, HapticPattern] = {
         HapticPattern("thinking", ((0.5, 0.06), (0.0, 0.7)), repeat=True),
         HapticPattern("connected", ((0.6, 0.05), (0.0, 0.05), (1.0, 0.12))),
         HapticPattern("disconnected", ((1.0, 0.12), (0.0, 0.05), (0.6, 0.05))),
+        HapticPattern("tick", ((1.0, 0.03),)),
+        HapticPattern("centred", ((1.0, 0.3),)),
+        HapticPattern(
+            "low_battery", ((0.7, 0.2), (0.0, 0.15), (0.7, 0.2), (0.0, 0.15), (0.7, 0.2))
+        ),
     )
 }
 

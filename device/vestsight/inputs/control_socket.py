@@ -2,7 +2,8 @@
 
 One JSON object per line in each direction. Requests:
 
-- ``{"cmd": "press" | "release" | "tap", "button": "a", "source": "gamepad" | "gpio"}``: a
+- ``{"cmd": "press" | "release" | "tap" | "hold", "button": "a", "source": "gamepad" | "gpio"}``
+  ("hold" releases after the long-press time): a
   gamepad button is injected as an input event; a vest (gpio) button is pressed on its simulated
   pin, so the event travels through gpiozero like a finger's would.
 - ``{"cmd": "status"}``: which services are up, the model state, whether the vest is speaking.
@@ -48,8 +49,10 @@ class ControlSocket(Service):
         gpio: GpioButtons,
         journal: Journal,
         status: StatusProvider,
+        hold_s: float = 1.0,
     ) -> None:
         super().__init__()
+        self._hold_s = hold_s
         self.path = path
         self._inputs = inputs
         self._gpio = gpio
@@ -111,8 +114,9 @@ class ControlSocket(Service):
             del self._connections[handler]
             if forwarder is not None:
                 forwarder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await forwarder
+                await asyncio.wait({forwarder})
+                if not forwarder.cancelled() and forwarder.exception() is not None:
+                    _LOGGER.debug("Journal stream to a client ended: %r", forwarder.exception())
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
@@ -123,7 +127,7 @@ class ControlSocket(Service):
             if not isinstance(request, dict):
                 raise InputError("a request must be a JSON object")
             cmd = request.get("cmd")
-            if cmd in ("press", "release", "tap"):
+            if cmd in ("press", "release", "tap", "hold"):
                 self._press(request, cmd)
             elif cmd == "status":
                 return {"ok": True, "cmd": cmd, "status": self._status()}
@@ -142,18 +146,31 @@ class ControlSocket(Service):
             source = Source(request.get("source", "gamepad"))
         except ValueError:
             raise InputError(f"unknown source {request.get('source')!r}") from None
-        actions = {"press": [True], "release": [False], "tap": [True, False]}[cmd]
-        if source is Source.GPIO:
-            for pressed in actions:
-                self._gpio.simulate(str(button), pressed)
-            return
-        if button not in GAMEPAD_BUTTONS:
+        if source is Source.GAMEPAD and button not in GAMEPAD_BUTTONS:
             raise InputError(
                 f"unknown gamepad button {button!r}", advice=f"one of {GAMEPAD_BUTTONS}"
             )
-        for pressed in actions:
-            action = Action.PRESS if pressed else Action.RELEASE
-            self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="socket"))
+        if cmd == "hold":  # press now, release after the long-press time
+            self._set(source, str(button), True)
+            asyncio.get_running_loop().call_later(
+                self._hold_s, self._release_later, source, str(button)
+            )
+            return
+        for pressed in {"press": [True], "release": [False], "tap": [True, False]}[cmd]:
+            self._set(source, str(button), pressed)
+
+    def _set(self, source: Source, button: str, pressed: bool) -> None:
+        if source is Source.GPIO:
+            self._gpio.simulate(button, pressed)  # through the mock pin and gpiozero
+            return
+        action = Action.PRESS if pressed else Action.RELEASE
+        self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="socket"))
+
+    def _release_later(self, source: Source, button: str) -> None:
+        try:
+            self._set(source, button, False)
+        except InputError as err:
+            _LOGGER.warning("Could not release %s: %s", button, err)
 
     async def _forward_journal(self, writer: asyncio.StreamWriter) -> None:
         async with self._journal.subscribe() as records:

@@ -46,7 +46,7 @@ def key_help(button_map: dict[str, str]) -> str:
         command = button_map.get(button)
         if command:
             parts.append(f"{names.get(key, key)}={command}")
-    return "Keys: " + ", ".join(parts) + ", q=quit"
+    return "Keys: " + ", ".join(parts) + "; Shift+key = long press; q=quit"
 
 
 def split_keys(data: str) -> list[str]:
@@ -67,10 +67,13 @@ class TerminalInput(Service):
     name = "terminal"
     spoken_name = "terminal"
 
-    def __init__(self, inputs: InputQueue, on_quit: Callable[[], None]) -> None:
+    def __init__(
+        self, inputs: InputQueue, on_quit: Callable[[], None], hold_s: float = 1.0
+    ) -> None:
         super().__init__()
         self._inputs = inputs
         self._on_quit = on_quit
+        self._hold_s = hold_s
 
     async def run(self) -> None:
         import termios
@@ -110,5 +113,9 @@ class TerminalInput(Service):
         if button is None:
             _LOGGER.info("Key %r is not mapped to a button", key)
             return
-        for action in (Action.PRESS, Action.RELEASE):
-            self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="terminal"))
+        self._inputs.submit(InputEvent(Source.GAMEPAD, button, Action.PRESS, origin="terminal"))
+        release = InputEvent(Source.GAMEPAD, button, Action.RELEASE, origin="terminal")
+        if len(key) == 1 and key.isupper():  # Shift + key: a long press
+            asyncio.get_running_loop().call_later(self._hold_s, self._inputs.submit, release)
+        else:
+            self._inputs.submit(release)

@@ -28,6 +28,8 @@ from . import protocol
 _LOGGER = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_S = 3.0
+MAX_FAILED_LOADS = 3
+"""After this many worker starts in a row end before the model loaded, stop trying."""
 
 
 class LlmState(enum.StrEnum):
@@ -51,6 +53,12 @@ class Generation:
     """One streamed answer. Iterate for token texts; `done` holds the worker's summary after."""
 
     request_id: str
+    first_token_timeout: float = 120.0
+    """Seconds to wait for the first token (the prompt is prefilled first)."""
+    token_timeout: float = 30.0
+    """Seconds to wait for each next token."""
+    on_stall: Callable[[], None] = field(default=lambda: None, repr=False)
+    """Called when a time limit passes: the worker is stuck and must be restarted."""
     _items: asyncio.Queue[_Item] = field(default_factory=asyncio.Queue, repr=False)
     done: protocol.Done | None = None
     first_token_at: float | None = None
@@ -60,7 +68,14 @@ class Generation:
 
     async def _tokens(self) -> AsyncIterator[str]:
         while self.done is None:
-            item = await self._items.get()
+            limit = self.first_token_timeout if self.first_token_at is None else self.token_timeout
+            try:
+                item = await wait_within(self._items.get(), limit)
+            except TimeoutError:
+                self.on_stall()
+                raise WorkerRestarting(
+                    f"the description engine gave no token for {limit:.0f} s"
+                ) from None
             if isinstance(item, protocol.Token):
                 if self.first_token_at is None:
                     self.first_token_at = asyncio.get_running_loop().time()
@@ -98,6 +113,9 @@ class LlmClient(Service):
         self._ids = itertools.count(1)
         self._last_pong = 0.0
         self._loaded = asyncio.Event()
+        self._failed_loads = 0
+        self.was_ready = False
+        """The model has been ready at least once (restarts after that are announced)."""
 
     @property
     def state(self) -> LlmState:
@@ -143,20 +161,38 @@ class LlmClient(Service):
             asyncio.create_task(self._read_messages(process), name="llm-reader"),
             asyncio.create_task(self._heartbeat(), name="llm-heartbeat"),
         ]
+        give_up = False
         try:
             # The watchers only ever end by raising (worker died, hung, spoke garbage).
             await run_until_first_failure(self._wait_loaded(), watchers)
             if self._state is not LlmState.FAILED:
+                self._failed_loads = 0
                 await run_until_first_failure(asyncio.Future(), watchers)
+        except LlmError as err:
+            if not self._loaded.is_set():
+                self._failed_loads += 1
+                give_up = self._failed_loads >= MAX_FAILED_LOADS
+            if not give_up:
+                raise
+            _LOGGER.error("Giving up after %d failed loads: %s", self._failed_loads, err)
+            self.failure_reason = "the description model could not be loaded"
+            self._set_state(LlmState.FAILED, self.failure_reason)
         finally:
-            self.ready.clear()
-            await cancel_and_wait(watchers)
-            self._fail_generations(WorkerRestarting("the description engine stopped"))
-            await self._stop_process(process)
-            self._process = None
+            if self._state is not LlmState.FAILED:
+                self._set_state(LlmState.RESTARTING)  # no request may start until ready again
+            await self._stop_worker(process, watchers)
         # The model cannot be loaded. Not retried: a missing or damaged file stays so until the
         # maker fixes it; the state stays "failed" and the fast path works without the model.
         await asyncio.Future()
+
+    async def _stop_worker(
+        self, process: asyncio.subprocess.Process, watchers: list[asyncio.Task[None]]
+    ) -> None:
+        self.ready.clear()
+        await cancel_and_wait(watchers)
+        self._fail_generations(WorkerRestarting("the description engine stopped"))
+        await self._stop_process(process)
+        self._process = None
 
     async def _read_messages(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
@@ -191,6 +227,7 @@ class LlmClient(Service):
             case protocol.Loading():
                 self._set_state(LlmState.LOADING)
             case protocol.Ready():
+                self.was_ready = True
                 self.model_name = message.model
                 self._loaded.set()
                 self.ready.set()
@@ -222,12 +259,19 @@ class LlmClient(Service):
             if loop.time() - self._last_pong > 2 * interval:
                 raise WorkerRestarting("the description engine stopped answering")
 
-    def _send(self, message: protocol.Message) -> None:
+    def _send(self, message: protocol.Message) -> bool:
         process = self._process
         if process is None or process.stdin is None or process.stdin.is_closing():
             _LOGGER.debug("Worker gone, not sending %s", message.type)
-            return
+            return False
         process.stdin.write(protocol.encode(message))
+        return True
+
+    def _kill_stuck_worker(self) -> None:
+        process = self._process
+        if process is not None and process.returncode is None:
+            _LOGGER.error("Worker %d stopped producing tokens; killing it", process.pid)
+            process.kill()  # the reader sees it die; the supervisor starts a new one
 
     async def _stop_process(self, process: asyncio.subprocess.Process) -> None:
         if process.returncode is None:
@@ -252,10 +296,13 @@ class LlmClient(Service):
             if self._state is LlmState.FAILED:
                 raise LlmError(f"description engine failed: {self.failure_reason}")
             raise WorkerNotReady(f"description engine is {self._state.value}")
-        generation = Generation(request_id=f"r{next(self._ids)}")
-        self._generations[generation.request_id] = generation
-        self._journal.publish("llm.request", id=generation.request_id)
-        self._send(
+        generation = Generation(
+            request_id=f"r{next(self._ids)}",
+            first_token_timeout=self._settings.first_token_timeout_s,
+            token_timeout=self._settings.token_timeout_s,
+            on_stall=self._kill_stuck_worker,
+        )
+        sent = self._send(
             protocol.Generate(
                 request_id=generation.request_id,
                 messages=messages,
@@ -264,6 +311,10 @@ class LlmClient(Service):
                 seed=self._settings.seed,
             )
         )
+        if not sent:
+            raise WorkerRestarting("the description engine is restarting")
+        self._generations[generation.request_id] = generation
+        self._journal.publish("llm.request", id=generation.request_id)
         try:
             yield generation
         finally:

@@ -18,6 +18,9 @@ _ABBREVIATIONS = frozenset(
         "т.е", "т.д", "т.п", "т.к", "г", "гг", "ул", "д", "см", "им", "др", "пр", "руб", "коп",
     }
 )  # fmt: skip
+_AMBIGUOUS = frozenset({"no", "st", "г", "д", "см", "др"})
+"""Abbreviations that are also ordinary words ending a sentence ("I said no."): they end one
+when the next word starts with a capital letter."""
 _ENDINGS = ".!?…"
 _CLOSERS = "\"')]»”’"
 _MIN_LETTERS = 2
@@ -54,13 +57,14 @@ class SentenceSplitter:
         search_from = 0
         while True:
             cut = self._find_end(self._buffer, search_from)
-            if cut is None:
+            forced = cut is None
+            if forced:
                 cut = self._find_overflow_cut(self._buffer)
             if cut is None:
                 break
             sentence = clean_for_speech(self._buffer[:cut])
             letters = sum(ch.isalnum() for ch in sentence)
-            if 0 < letters < _MIN_LETTERS:
+            if 0 < letters < _MIN_LETTERS and not forced:
                 search_from = cut  # too short to say alone ("1." of a list): join the next one
                 continue
             self._buffer = self._buffer[cut:]
@@ -90,7 +94,14 @@ class SentenceSplitter:
             if end < len(text) and not text[end].isspace():
                 continue  # "3.5", "e.g.x", "file.txt": not an end
             if char == "." and self._is_abbreviation(text[:index]):
-                continue
+                word = re.split(r"[\s(\"'«]", text[:index])[-1].lower()
+                if word not in _AMBIGUOUS:
+                    continue
+                following = text[end:].lstrip()
+                if not following:
+                    return None  # wait for the next word to decide
+                if not following[0].isupper():
+                    continue
             if end >= len(text) and char == "." and self._may_continue(text[:index]):
                 return None  # cannot tell yet: "3." may become "3.5", "т." may become "т.е."
             return end

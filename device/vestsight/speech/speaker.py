@@ -13,7 +13,6 @@ outcome: done, interrupted, dropped, failed).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import enum
 import heapq
@@ -21,7 +20,6 @@ import itertools
 import logging
 import time
 
-from ..errors import SpeechError
 from ..journal import Journal
 from ..supervisor import Service
 from .audio import Audio
@@ -135,8 +133,8 @@ class Speaker(Service):
         """Silence now and drop everything queued; return how many sentences were cut."""
         cut = len(self._queue) + (1 if self._current else 0)
         current = self._current
-        if current is not None and current.audio is not None and not current.audio.done():
-            self._drop(current)  # still being synthesized: it will not start
+        if current is not None and self._playback is None:
+            self._drop(current)  # being prepared, not yet heard: it will not start
         while self._queue:
             _priority, _id, utterance = heapq.heappop(self._queue)
             self._drop(utterance)
@@ -150,6 +148,9 @@ class Speaker(Service):
         low, high = RATE_RANGE
         self.voice = dataclasses.replace(self.voice, rate=max(low, min(high, rate)))
         return self.voice.rate
+
+    def set_voice(self, name: str) -> None:
+        self.voice = dataclasses.replace(self.voice, name=name)
 
     def set_volume(self, volume: int) -> int:
         low, high = VOLUME_RANGE
@@ -182,19 +183,31 @@ class Speaker(Service):
             return await self._synthesizer.synthesize(utterance.text, voice)
 
     async def _speak(self, utterance: Utterance) -> None:
-        assert utterance.audio is not None
         self._current = utterance
+        try:
+            await self._play(utterance)
+        finally:
+            self._current = None
+            self._playback = None
+
+    async def _play(self, utterance: Utterance) -> None:
+        assert utterance.audio is not None
         try:
             audio = await utterance.audio
         except asyncio.CancelledError:
-            self._current = None
             if utterance.audio.cancelled() and not _current_task_cancelling():
                 return  # dropped by stop() while being synthesized
             raise
-        except SpeechError as err:
-            self._current = None
+        except Exception as err:  # noqa: BLE001 -- one bad sentence must not silence the vest
             _LOGGER.error("Cannot synthesize %r: %s", utterance.text, err)
             self._finish(utterance, "failed", error=str(err))
+            return
+        if utterance.finished.done():
+            return  # dropped by stop() between its synthesis and its start
+        if self._queue and self._queue[0][0] < utterance.priority:
+            # Something more urgent arrived while this was being prepared: it goes first.
+            heapq.heappush(self._queue, (utterance.priority, utterance.id, utterance))
+            self._queued.set()
             return
         label = f"{self._session}-{utterance.id:05d}"
         self._journal.publish(
@@ -211,13 +224,9 @@ class Speaker(Service):
             await asyncio.wait({playback})
         except asyncio.CancelledError:
             playback.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await playback
+            await asyncio.wait({playback})
             self._finish(utterance, "interrupted")
             raise
-        finally:
-            self._current = None
-            self._playback = None
         if playback.cancelled():
             self._finish(utterance, "interrupted")
         elif (error := playback.exception()) is not None:

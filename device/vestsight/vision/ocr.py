@@ -54,17 +54,29 @@ class TesseractOcr:
     def __init__(self, languages: str, program: str = TESSERACT) -> None:
         self.languages = languages
         self._program = program
+        self._checked = False
 
     def check(self) -> None:
-        """Raise `OcrError` with advice if tesseract or one of its languages is missing."""
+        """Raise `OcrError` with advice if tesseract or one of its languages is missing.
+
+        Blocking (runs `tesseract --list-langs` once): call it off the event loop.
+        """
+        if self._checked:
+            return
         if shutil.which(self._program) is None:
             raise OcrError(
                 f"{self._program} is not installed",
                 advice="install tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus (make setup)",
             )
-        listed = subprocess.run(
-            [self._program, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
-        )
+        try:
+            listed = subprocess.run(
+                [self._program, "--list-langs"],
+                capture_output=True, text=True, timeout=30, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise OcrError(
+                f"tesseract does not answer: {err}", advice="reinstall tesseract-ocr"
+            ) from err
         installed = set(listed.stdout.split())
         missing = [lang for lang in self.languages.split("+") if lang not in installed]
         if missing:
@@ -72,6 +84,7 @@ class TesseractOcr:
                 f"tesseract has no {'+'.join(missing)} model",
                 advice="apt install " + " ".join(f"tesseract-ocr-{m}" for m in missing),
             )
+        self._checked = True
 
     async def read(self, pixels: Pixels) -> OcrResult:
         started = time.monotonic()

@@ -142,7 +142,8 @@ class VisionService(Service):
                 started = time.perf_counter()
                 detections.extend(detector.detect(pixels))
                 timings[detector.name] = round((time.perf_counter() - started) * 1000, 1)
-        except (RuntimeError, ValueError) as err:
+        except Exception as err:
+            _LOGGER.exception("Detection failed on frame %d", request.frame.number)
             error = VisionError(f"detection failed: {err}")
             self._call_soon(_settle_error, request.future, error)
             return
