@@ -170,12 +170,14 @@ class VestApp:
             self.notifier.stopping()
             for helper in helpers:
                 helper.cancel()
-            await self.supervisor.stop()
-            if self.vest.memory is not None:
-                await self.vest.memory.close()
-            self.journal.publish("vest.stopped")
-            self.journal.close()
-            self.notifier.close()
+            try:
+                await self.supervisor.stop()
+                if self.vest.memory is not None:
+                    await self.vest.memory.close()
+                self.journal.publish("vest.stopped")
+            finally:  # even when stopping itself fails or is cancelled
+                self.journal.close()
+                self.notifier.close()
 
     async def _open_memory(self) -> None:
         """Open the memory database and apply the wearer's saved preferences; never fatal."""

@@ -175,7 +175,9 @@ class Controller(Service):
         finally:
             if self._menu is menu:
                 self._menu = None
-        vest.journal.publish("menu.closed", picked=picked)
+            if not menu.picked.done():
+                menu.picked.set_result(None)
+            vest.journal.publish("menu.closed", picked=menu.picked.result())
         return picked
 
     def _menu_press(self, button: str) -> bool:

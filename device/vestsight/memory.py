@@ -55,7 +55,9 @@ class MemoryStore:
 
     async def _in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._with_db, work)
+        job = loop.run_in_executor(self._executor, self._with_db, work)
+        # Shielded: a press that cancels the command must not cancel a write it asked for.
+        return await asyncio.shield(job)
 
     def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
         try:
@@ -71,8 +73,11 @@ class MemoryStore:
     async def open(self) -> None:
         await self._in_thread(lambda db: None)
 
-    async def remember(self, things: list[str], place: str, detail: str = "") -> int:
-        now = time.time()
+    async def remember(
+        self, things: list[str], place: str, detail: str = "", seen_at: float | None = None
+    ) -> int:
+        """Record a sighting of each of `things` (now, unless `seen_at` says when)."""
+        now = time.time() if seen_at is None else seen_at
 
         def write(db: sqlite3.Connection) -> int:
             with db:

@@ -45,8 +45,9 @@ class Phrases:
         return str(value)
 
     def say(self, key: str, **values: object) -> str:
-        """The phrase `key` with `{placeholders}` filled in."""
-        return self._lookup("phrases", key).format(**values)
+        """The phrase `key` with `{placeholders}` filled in, starting with a capital letter."""
+        text = self._lookup("phrases", key).format(**values)
+        return text[:1].upper() + text[1:]
 
     def word(self, group: str, key: str) -> str:
         """A single word from a group: ``colours``, ``light``, ``buttons``, ``commands``..."""
@@ -71,6 +72,11 @@ class Phrases:
                 return choices[1]
             return choices[2]
         return choices[0] if n == 1 else choices[-1]
+
+    def phrase_list(self, key: str) -> list[str]:
+        """A top-level list of the language file, e.g. ``answer_openers``."""
+        values = self._table.get(key, self._fallback.get(key, []))
+        return [str(v) for v in values]
 
     def join(self, items: Iterable[str]) -> str:
         """'a, b and c' in this language."""

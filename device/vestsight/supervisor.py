@@ -11,12 +11,16 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .journal import Journal
 
 _LOGGER = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 10.0
+"""A service still running this long after being cancelled is logged and left behind."""
 
 
 class Service(abc.ABC):
@@ -116,11 +120,20 @@ class Supervisor:
             self._journal.publish("service.finished", service=service.name)
             return
 
-    async def stop(self) -> None:
-        for task in self._tasks.values():
+    async def stop(self, within: float = STOP_TIMEOUT_S) -> None:
+        """Cancel every service and wait for them; one that will not stop is named, not awaited."""
+        tasks, self._tasks = self._tasks, {}
+        for task in tasks.values():
             task.cancel()
-        results = await asyncio.gather(*self._tasks.values(), return_exceptions=True)
-        for name, result in zip(self._tasks, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-                _LOGGER.error("Service %s ended with %r", name, result)
-        self._tasks.clear()
+        if not tasks:
+            return
+        _done, stuck = await asyncio.wait(tasks.values(), timeout=within)
+        for name, task in tasks.items():
+            if task in stuck:
+                frames = "".join(traceback.format_stack(task.get_stack(limit=8)[-1]))
+                _LOGGER.error(
+                    "Service %s did not stop within %.0f s, at:\n%s", name, within, frames
+                )
+                self._journal.publish("service.stuck", service=name)
+            elif not task.cancelled() and (error := task.exception()) is not None:
+                _LOGGER.error("Service %s ended with %r", name, error)

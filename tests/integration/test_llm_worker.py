@@ -10,32 +10,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import event, wait_record
+from tests.integration.llm_harness import LOAD_TIMEOUT, Harness
 from vestsight.errors import LlmError, WorkerNotReady, WorkerRestarting
 from vestsight.journal import Journal
-from vestsight.llm.client import LlmClient, LlmState
+from vestsight.llm.client import LlmState
 from vestsight.settings import LlmSettings
-from vestsight.supervisor import Backoff, Supervisor
 
 pytestmark = pytest.mark.model
 
-LOAD_TIMEOUT = 120.0
 PROMPT = [{"role": "user", "content": "Describe a kitchen in three sentences."}]
-
-
-class Harness:
-    def __init__(self, journal: Journal, settings: LlmSettings) -> None:
-        self.states: list[tuple[LlmState, str]] = []
-        self.failures: list[str] = []
-        self.client = LlmClient(settings, journal, lambda s, r: self.states.append((s, r)))
-        self.supervisor = Supervisor(
-            journal, lambda svc, err, n, d: self.failures.append(str(err)), Backoff((0.05,))
-        )
-
-    async def start(self) -> None:
-        self.supervisor.start(self.client)
-
-    async def ready(self) -> None:
-        await asyncio.wait_for(self.client.ready.wait(), LOAD_TIMEOUT)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import TIMEOUT, RecordLog
+from tests.conftest import TIMEOUT, RecordLog, event
 from vestsight.app import VestApp
 from vestsight.config_loader import load_settings
 from vestsight.journal import Record
@@ -46,6 +46,25 @@ class VestClient(RecordLog):
         reply = await self.request(cmd="tap", button=button, source=source)
         assert reply["ok"], reply
         return before
+
+    async def hold(self, button: str, source: str = "gamepad") -> float:
+        """A long press: held past the hold time, then let go; the time before the press."""
+        before = time.monotonic()
+        reply = await self.request(cmd="hold", button=button, source=source)
+        assert reply["ok"], reply
+        await self.expect(event("input.held", button=button), before)
+        await self.expect(event("input", button=button, action="release"), before)
+        return before
+
+    async def said(self, since: float, source: str | None = None) -> list[str]:
+        """The texts queued for speech since `since` (from `source`, if given), earcons aside."""
+        return [
+            r["text"]
+            for r in self.since(since)
+            if r["event"] == "speech.queued"
+            and r["source"] != "earcon"
+            and (source is None or r["source"] == source)
+        ]
 
     async def close(self) -> None:
         self._writer.close()

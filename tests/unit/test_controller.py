@@ -176,7 +176,7 @@ async def test_help_speaks_the_button_map(vest, journal: Journal) -> None:
         await log.expect(event("command.done", command="help"))
     spoken = [r["text"] for r in log.history if r["event"] == "speech.queued"]
     assert spoken[:3] == ["Buttons.", "A: describe.", "B: stop."]
-    assert "vest main button: describe." in spoken
+    assert "Vest main button: describe." in spoken
 
 
 async def test_a_button_without_a_command_says_so(vest, journal: Journal) -> None:

@@ -90,3 +90,37 @@ async def test_one_name_one_task(journal: Journal) -> None:
     with pytest.raises(ValueError, match="already supervised"):
         supervisor.start(FlakyService(0))
     await supervisor.stop()
+
+
+class Stubborn(Service):
+    """Holds on after being cancelled, as a service stuck in a blocking call would."""
+
+    name = "stubborn"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.let_go = asyncio.Event()
+
+    async def run(self) -> None:
+        self.ready.set()
+        try:
+            await asyncio.Future()
+        finally:
+            await self.let_go.wait()
+
+
+async def test_a_service_that_will_not_stop_is_named_and_does_not_hang_the_stop(
+    journal: Journal,
+) -> None:
+    supervisor = Supervisor(journal, lambda *args: None)
+    stubborn = Stubborn()
+    task = supervisor.start(stubborn)
+    supervisor.start(OneShot())
+    await asyncio.wait_for(stubborn.ready.wait(), TIMEOUT)
+    async with journal.subscribe() as records:
+        await asyncio.wait_for(supervisor.stop(within=0.2), TIMEOUT)
+        stuck = await wait_record(records, event("service.stuck"))
+    assert stuck["service"] == "stubborn"
+    assert supervisor.tasks == {}
+    stubborn.let_go.set()
+    await asyncio.wait_for(asyncio.wait({task}), TIMEOUT)

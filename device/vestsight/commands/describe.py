@@ -12,18 +12,17 @@ from ..camera.base import Pixels
 from ..errors import OcrError
 from ..llm.client import LlmState
 from ..phrases import Phrases
-from ..speech.sentences import SentenceSplitter
 from ..vision.detections import Box
 from ..vision.frame_facts import FrameFacts, measure_frame
 from ..vision.ocr import OcrResult
 from ..vision.phrasing import ahead_sentences, thing_name
 from ..vision.spatial import held_region
+from .answer import speak_answer
 from .looking import look_scene, optional_findings, read_frame_text
 from .vest import Vest
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_REPEATED_SENTENCES = 2
 FAST_ITEMS = 2
 """How many detections the fast path says before the model's answer."""
 PROMPT_TEXT_CHARS = 600
@@ -156,40 +155,6 @@ def _note_failure(task: asyncio.Task[OcrResult]) -> None:
     """Retrieve a reading failure nobody waited for (describe may finish first)."""
     if not task.cancelled() and (error := task.exception()) is not None:
         _LOGGER.debug("Text reading for a description failed: %r", error)
-
-
-async def speak_answer(
-    vest: Vest, messages: list[dict[str, str]], answer: list[str], *, max_tokens: int | None = None
-) -> None:
-    """Stream the model's answer and say each sentence as soon as it is complete.
-
-    A sentence the answer already said is skipped; when the model keeps repeating itself
-    (small models loop), generation is cancelled rather than making the wearer wait.
-    """
-    splitter = SentenceSplitter()
-    repeats = 0
-    async with vest.llm.generate(messages, max_tokens=max_tokens) as generation:
-        async for text in generation:
-            for sentence in splitter.feed(text):
-                if sentence in answer:
-                    repeats += 1
-                    if repeats >= MAX_REPEATED_SENTENCES:
-                        vest.journal.publish("describe.looping", text=sentence)
-                        return
-                    continue
-                _say_sentence(vest, sentence, answer)
-        tail = splitter.flush()
-        if generation.done is not None and generation.done.finish_reason == "length":
-            return  # cut off mid-sentence by the length cap: a fragment only confuses
-        for sentence in tail:
-            if sentence not in answer:
-                _say_sentence(vest, sentence, answer)
-
-
-def _say_sentence(vest: Vest, sentence: str, answer: list[str]) -> None:
-    vest.journal.publish("describe.sentence", text=sentence)
-    answer.append(sentence)
-    vest.speaker.say(sentence, source="llm")
 
 
 def scene_sentence(phrases: Phrases, facts: FrameFacts) -> str:

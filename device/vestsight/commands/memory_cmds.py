@@ -30,7 +30,7 @@ async def remember(vest: Vest) -> None:
         return
     await store.remember(things, vest.prefs.place)
     names = vest.phrases.join(thing_name(t, 1, vest.phrases) for t in things)
-    place = vest.phrases.word("places", vest.prefs.place)
+    place = vest.phrases.word("in_places", vest.prefs.place)
     vest.speaker.say(vest.phrases.say("remembered", things=names, place=place), source="memory")
 
 
@@ -52,7 +52,7 @@ async def where_is(vest: Vest) -> None:
     answer = vest.phrases.say(
         "where_is",
         thing=name,
-        place=vest.phrases.word("places", sighting.place),
+        place=vest.phrases.word("in_places", sighting.place),
         ago=ago(vest, time.time() - sighting.seen_at),
     )
     vest.last_answer = [answer]
@@ -93,4 +93,5 @@ async def forget_all(vest: Vest) -> None:
             vest.speaker.say(vest.phrases.say("cancelled"), source="memory")
         return
     count = await store.forget_all()
-    vest.speaker.say(vest.phrases.say("forgotten", n=count), source="memory")
+    unit = vest.phrases.plural(count, vest.phrases.word("units", "sightings"))
+    vest.speaker.say(vest.phrases.say("forgotten", n=count, unit=unit), source="memory")

@@ -30,6 +30,7 @@ _MARKDOWN_PATTERNS = (
     (re.compile(r"`([^`]*)`"), r"\1"),
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"</?[A-Za-z][^<>]*>"), " "),
     (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),
     (re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", re.M), ""),
     (re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),

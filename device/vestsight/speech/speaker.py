@@ -101,6 +101,7 @@ class Speaker(Service):
             text=utterance.text,
             source=source,
             priority=priority.name.lower(),
+            voice=self.voice.name,
         )
         current = self._current
         if priority is Priority.URGENT and current and current.priority is not Priority.URGENT:
