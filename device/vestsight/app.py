@@ -111,6 +111,7 @@ class VestApp:
             memory_path = settings.memory.path or str(self.run_dir / "memory.sqlite3")
             self.vest.memory = MemoryStore(Path(memory_path).expanduser())
         self.power = PowerMonitor(self.vest)
+        self.vest.parts_ready = self._parts_ready
         self.controller = Controller(self.vest, self.inputs)
         socket_path = Path(settings.input.socket_path or self.run_dir / "control.sock")
         self.control_socket = ControlSocket(
@@ -205,15 +206,16 @@ class VestApp:
             return  # asked to stop while starting: no "ready"
         missing = [s for s in self.wearer_facing if not s.ready.is_set()]
         if missing:
-            names = self.phrases.join(self.phrases.word("services", s.name) for s in missing)
-            text = self.phrases.say("ready_with_problems", parts=names)
+            phrases = self.vest.phrases
+            names = phrases.join(phrases.word("services", s.name) for s in missing)
+            text = self.vest.phrases.say("ready_with_problems", parts=names)
             self.haptics.play("error")
         else:
-            text = self.phrases.say("ready")
+            text = self.vest.phrases.say("ready")
             self.haptics.play("ready")
             self.speaker.play_sound(earcons.render("ready", self.speaker.voice.volume), "ready")
         if self.llm.state in (LlmState.STARTING, LlmState.LOADING):
-            text += " " + self.phrases.say("llm_loading")
+            text += " " + self.vest.phrases.say("llm_loading")
         self.speaker.say(text, source="system")
         for problem in self.loaded.problems:
             self.speaker.say(problem.spoken, source="config")
@@ -234,10 +236,10 @@ class VestApp:
             return  # still trying to load for the first time: "loading" was said already
         self.haptics.play("error")
         if service is self.llm:
-            text = self.phrases.say("llm_restarting")
+            text = self.vest.phrases.say("llm_restarting")
         else:
-            text = self.phrases.say(
-                "service_failed", name=self.phrases.word("services", service.name)
+            text = self.vest.phrases.say(
+                "service_failed", name=self.vest.phrases.word("services", service.name)
             )
         self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
 
@@ -250,14 +252,21 @@ class VestApp:
 
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
         if state is LlmState.READY:
-            self.speaker.say(self.phrases.say("llm_ready"), source="system")
+            self.speaker.say(self.vest.phrases.say("llm_ready"), source="system")
         elif state is LlmState.FAILED:
             self.haptics.play("error")
             self.speaker.say(
-                self.phrases.say("llm_failed", reason=reason),
+                self.vest.phrases.say("llm_failed", reason=reason),
                 priority=Priority.URGENT,
                 source="system",
             )
+
+    def _parts_ready(self) -> dict[str, bool]:
+        """Every part the wearer relies on (inputs included), and whether it is working now."""
+        parts = [*self.wearer_facing, self.power]
+        if self.settings.input.control_socket:
+            parts.append(self.control_socket)
+        return {s.name: s.ready.is_set() for s in parts}
 
     def status(self) -> dict[str, Any]:
         return {

@@ -7,6 +7,7 @@ Everything goes through the control socket, as the bench does, and is checked in
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import wave
@@ -141,7 +142,7 @@ async def test_a_broken_camera_is_heard_and_restarted(tmp_path: Path) -> None:
         error = await client.expect(event("speech.queued", source="error"), t)
         assert error["text"] == "camera problem"
         told = await client.expect(event("speech.queued", source="supervisor"), t)
-        assert told["text"] == "camera failed, restarting."
+        assert told["text"] == "Camera failed, restarting."
         await client.expect(event("haptic", pattern="error"), t)
         Image.new("RGB", (64, 48), (30, 90, 200)).save(photo)
         await client.expect(event("service.start", service="camera"), t)
@@ -160,3 +161,30 @@ async def test_a_missing_model_is_spoken_and_the_fast_path_still_works(tmp_path:
         await client.expect(event("speech.queued", source="fast"), t)
         reason = await client.expect(event("speech.queued", source="command"), t)
         assert reason["text"] == "Description engine failed: the description model file is missing."
+
+
+async def test_readiness_is_staged_and_heard(tmp_path: Path) -> None:
+    async with running_vest(tmp_path) as (app, _client, _startup):
+        pass
+    with app.journal.path.open(encoding="utf-8") as lines:  # type: ignore[union-attr]
+        records = [json.loads(line) for line in lines]
+    queued = [r for r in records if r["event"] == "speech.queued"]
+    felt = [r["pattern"] for r in records if r["event"] == "haptic"]
+    ready = next(r for r in queued if r["text"].startswith("Vestsight ready."))
+    loaded = next(r for r in queued if r["text"] == "Description ready.")
+    earcon = next(r for r in queued if r["source"] == "earcon")
+    assert earcon["text"] == "[ready]" and earcon["mono"] <= ready["mono"]
+    assert ready["mono"] < loaded["mono"]  # the fast path is usable before the model is
+    assert "ready" in felt
+
+
+async def test_the_model_working_is_felt_as_the_thinking_rhythm(tmp_path: Path) -> None:
+    async with running_vest(tmp_path) as (_app, client, _startup):
+        t = await client.tap("a")
+        request = await client.expect(event("llm.request"), t)
+        thinking = await client.expect(event("haptic", pattern="thinking"), t)
+        done = await client.expect(event("llm.done"), t)
+        stopped = await client.expect(event("haptic.end", pattern="thinking"), t)
+        await client.tap("b")
+    assert thinking["mono"] - request["mono"] < 0.1
+    assert stopped["mono"] >= done["mono"] - 0.05

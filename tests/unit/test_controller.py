@@ -6,105 +6,11 @@ control, so "speech starts before generation finishes" is shown deterministicall
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.conftest import TIMEOUT, event, recording
+from tests.conftest import event, recording
 from vestsight import commands
-from vestsight.camera import CameraService
-from vestsight.camera.photos import PhotoCamera
 from vestsight.commands import Vest
-from vestsight.controller import Controller
-from vestsight.gpio.haptics import HapticMotor
-from vestsight.gpio.pins import Pins
 from vestsight.inputs.events import Action, InputEvent, InputQueue, Source
 from vestsight.journal import Journal
-from vestsight.llm import protocol
-from vestsight.llm.client import Generation, LlmClient, LlmState
-from vestsight.phrases import Phrases
-from vestsight.settings import Settings
-from vestsight.speech.output import WavFileOutput
-from vestsight.speech.speaker import Speaker
-from vestsight.speech.synth import EspeakSynthesizer, Voice
-from vestsight.vision.detectors import FaceDetector
-from vestsight.vision.ocr import TesseractOcr
-from vestsight.vision.service import VisionService
-
-
-class ScriptedLlm(LlmClient):
-    """Streams `tokens`; stops before the token at `gate_at` until `gate` is set."""
-
-    def __init__(self, journal: Journal, tokens: list[str], gate_at: int) -> None:
-        super().__init__(Settings().llm, journal, lambda state, reason: None)
-        self.tokens = tokens
-        self.gate_at = gate_at
-        self.gate = asyncio.Event()
-        self.cancelled = False
-        self.finished = False
-        self.prompts: list[str] = []
-
-    async def run(self) -> None:
-        self._set_state(LlmState.READY)
-        self.ready.set()
-        await asyncio.Future()
-
-    @contextlib.asynccontextmanager
-    async def generate(
-        self, messages: list[dict[str, str]], *, max_tokens: int | None = None
-    ) -> AsyncIterator[Generation]:
-        assert messages[0]["role"] == "system" and "light:" in messages[1]["content"]
-        self.prompts.append(messages[1]["content"])
-        generation = Generation(request_id="scripted")
-        feeder = asyncio.create_task(self._feed(generation))
-        try:
-            yield generation
-        finally:
-            if generation.done is None:
-                self.cancelled = True
-            feeder.cancel()
-
-    async def _feed(self, generation: Generation) -> None:
-        for index, token in enumerate(self.tokens):
-            if index == self.gate_at:
-                await self.gate.wait()
-            generation._items.put_nowait(protocol.Token(request_id="scripted", text=token))
-            await asyncio.sleep(0)
-        self.finished = True
-        generation._items.put_nowait(protocol.Done(request_id="scripted", finish_reason="stop"))
-
-
-TOKENS = ["The", " door", " is", " open", ".", " A", " chair", " stands", " left", ".", " End", "."]
-
-
-@pytest.fixture
-async def vest(tmp_path: Path, journal: Journal):
-    settings = Settings()
-    speaker = Speaker(
-        EspeakSynthesizer(),
-        WavFileOutput(tmp_path, realtime=True),
-        Voice("en-gb", 300, 100),
-        journal,
-    )
-    haptics = HapticMotor(settings.gpio, settings.haptics, Pins(settings.gpio), journal)
-    camera = CameraService(PhotoCamera("", 320, 240))
-    llm = ScriptedLlm(journal, TOKENS, gate_at=5)
-    vision = VisionService([FaceDetector(0.5)], lambda name, error: None)
-    vest = Vest(
-        settings, Phrases("en"), journal, speaker, haptics, camera, llm, vision, TesseractOcr("eng")
-    )
-    inputs = InputQueue()
-    controller = Controller(vest, inputs)
-    services = [speaker, haptics, camera, llm, vision, controller]
-    tasks = [asyncio.create_task(s.run()) for s in services]
-    await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in services)), TIMEOUT)
-    yield vest, inputs, llm
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def press(inputs: InputQueue, button: str) -> None:

@@ -58,6 +58,12 @@ async def status(vest: Vest) -> None:
     ]
     if reasons:
         parts.append(phrases.say("status_throttled", reason=phrases.join(reasons)))
+    broken = [name for name, ready in vest.parts_ready().items() if not ready]
+    if broken:
+        names = phrases.join(phrases.word("services", name) for name in broken)
+        parts.append(phrases.say("status_broken", parts=names))
+    else:
+        parts.append(phrases.say("status_working"))
     llm_state = phrases.word("llm_states", vest.llm.state.value)
     parts.append(phrases.say("status_llm", llm_state=llm_state))
     vest.last_answer = parts

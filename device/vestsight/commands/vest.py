@@ -49,6 +49,8 @@ class Vest:
     prefs: Preferences = field(default_factory=Preferences)
     choose: Choose = _no_menu
     """Set by the controller: a spoken menu worked with the buttons."""
+    parts_ready: Callable[[], dict[str, bool]] = dict
+    """Set by the app: each part's name and whether it is working now, for "status"."""
     last_answer: list[str] = field(default_factory=list)
     """The sentences last said in answer to a command, for "repeat"."""
     last_exchange: list[dict[str, str]] = field(default_factory=list)

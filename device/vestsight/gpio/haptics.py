@@ -114,9 +114,12 @@ class HapticMotor(Service):
                 return
         else:
             self._next = None
+        stopped = self.playing
         self._cancel_pattern()
         if self._device is not None:
             self._device.value = 0
+        if stopped is not None:
+            self._journal.publish("haptic.end", pattern=stopped, outcome="stopped")
 
     def _start(self, pattern: HapticPattern) -> None:
         self._cancel_pattern()
@@ -151,7 +154,7 @@ class HapticMotor(Service):
                 if not pattern.repeat:
                     break
             device.value = 0
-            self._journal.publish("haptic.end", pattern=pattern.name)
+            self._journal.publish("haptic.end", pattern=pattern.name, outcome="done")
         except GPIOZeroError as err:  # the motor was closed under the pattern (shutdown)
             _LOGGER.warning("Haptic pattern %s stopped: %s", pattern.name, err)
             return
