@@ -188,3 +188,25 @@ async def test_the_model_working_is_felt_as_the_thinking_rhythm(tmp_path: Path) 
         await client.tap("b")
     assert thinking["mono"] - request["mono"] < 0.1
     assert stopped["mono"] >= done["mono"] - 0.05
+
+
+async def test_tell_me_more_follows_up_on_the_last_description(tmp_path: Path) -> None:
+    async with running_vest(tmp_path, FAST_SPEECH) as (app, client, _startup):
+        t = await client.hold("a")  # nothing described yet
+        await client.expect(event("command.done", command="tell_more"), t)
+        assert await client.said(t, "command") == ["Describe something first."]
+
+        t = await client.tap("a")
+        await client.expect(event("command.done", command="describe"), t)
+        described = list(app.vest.last_exchange)
+        assert [m["role"] for m in described] == ["system", "user", "assistant"]
+
+        t = await client.hold("a")
+        await client.expect(event("llm.request"), t)
+        await client.expect(event("command.done", command="tell_more"), t)
+        follow_up = client.since(t)
+        await client.tap("b")
+    heard = [r for r in follow_up if r["event"] == "speech.queued" and r["source"] != "earcon"]
+    assert heard, "a follow-up is never silent"
+    assert app.vest.last_exchange[: len(described)] == described  # the chat carries the scene
+    assert app.vest.last_exchange[len(described)]["content"].startswith("Tell me more")

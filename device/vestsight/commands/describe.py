@@ -59,6 +59,8 @@ async def _answer(vest: Vest, messages: list[dict[str, str]], answer: list[str])
     spoken_before = len(answer)
     try:
         await speak_answer(vest, messages, answer, max_tokens=answer_tokens(vest))
+        if len(answer) == spoken_before:  # the model said nothing worth hearing: never silence
+            vest.speaker.say(vest.phrases.say("nothing_from_model"), source="command")
     finally:
         vest.haptics.stop("thinking")
         said = " ".join(answer[spoken_before:])

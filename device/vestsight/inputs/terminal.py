@@ -36,6 +36,8 @@ KEYS: dict[str, str] = {
 """Key (or escape sequence) -> gamepad button."""
 
 QUIT_KEYS = frozenset({"q", "\x04"})
+HOLD_NEXT_KEY = "h"
+"""Makes the next key a long press (for keys Shift cannot change: Enter, Space, arrows)."""
 
 
 def key_help(button_map: dict[str, str]) -> str:
@@ -46,7 +48,7 @@ def key_help(button_map: dict[str, str]) -> str:
         command = button_map.get(button)
         if command:
             parts.append(f"{names.get(key, key)}={command}")
-    return "Keys: " + ", ".join(parts) + "; Shift+key = long press; q=quit"
+    return "Keys: " + ", ".join(parts) + "; Shift+key or h then key = long press; q=quit"
 
 
 def split_keys(data: str) -> list[str]:
@@ -74,6 +76,7 @@ class TerminalInput(Service):
         self._inputs = inputs
         self._on_quit = on_quit
         self._hold_s = hold_s
+        self._hold_next = False
 
     async def run(self) -> None:
         import termios
@@ -109,13 +112,17 @@ class TerminalInput(Service):
         if key in QUIT_KEYS:
             self._on_quit()
             return
+        if key == HOLD_NEXT_KEY:
+            self._hold_next = True
+            return
         button = KEYS.get(key.lower() if len(key) == 1 else key)
         if button is None:
             _LOGGER.info("Key %r is not mapped to a button", key)
             return
         self._inputs.submit(InputEvent(Source.GAMEPAD, button, Action.PRESS, origin="terminal"))
         release = InputEvent(Source.GAMEPAD, button, Action.RELEASE, origin="terminal")
-        if len(key) == 1 and key.isupper():  # Shift + key: a long press
+        held, self._hold_next = self._hold_next or (len(key) == 1 and key.isupper()), False
+        if held:  # Shift + key, or h then the key: a long press
             asyncio.get_running_loop().call_later(self._hold_s, self._inputs.submit, release)
         else:
             self._inputs.submit(release)
