@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 GAMEPAD_BUTTONS: tuple[str, ...] = (
     "a",
     "b",
@@ -45,7 +47,14 @@ COMMAND_NAMES: tuple[str, ...] = (
 )
 """Every command a button can be mapped to; `vestsight.commands` implements exactly these."""
 
-LANGUAGES: tuple[str, ...] = ("en", "ru")
-"""Languages with a phrase file in `vestsight/lang/`."""
+
+def _languages_with_a_file() -> tuple[str, ...]:
+    folder = resources.files("vestsight").joinpath("lang")
+    codes = (entry.name.removesuffix(".toml") for entry in folder.iterdir())
+    return tuple(sorted(code for code in codes if code.isalpha()))
+
+
+LANGUAGES: tuple[str, ...] = _languages_with_a_file()
+"""Languages with a phrase file in `vestsight/lang/`: adding a language is adding a file."""
 
 VERBOSITY_LEVELS: tuple[str, ...] = ("brief", "normal", "detailed")

@@ -207,3 +207,25 @@ async def test_find_a_person_guides_by_pulses_then_says_straight_ahead(tmp_path:
     assert hours and hours[0].startswith("Person at 1 o'clock"), hours
     assert 1.0 in [s.state for s in motor.states]  # felt on the motor pin, not only journalled
     assert pulse_period(0.0) < pulse_period(0.2) < pulse_period(0.4)  # quicker near the middle
+
+
+async def test_what_is_this_reads_what_is_held_up(tmp_path: Path) -> None:
+    page = str(skimage_photo_dir() / "page.png")  # no hands in view: the middle of the frame
+    config = {**NO_MODEL, "camera": {"photos": page, "width": 768, "height": 382}}
+    async with running_vest(tmp_path, config) as (_app, client, _startup):
+        t = await client.tap("left")
+        await finished(client, "what_is_this", t)
+        said = await client.said(t, "fast")
+    assert len(said) == 1 and said[0].startswith("It says: ")
+    assert len(said[0].split()) > 3
+
+
+async def test_quieter_stops_at_the_floor(tmp_path: Path) -> None:
+    async with running_vest(tmp_path, NO_MODEL) as (app, client, _startup):
+        for _ in range(6):
+            t = await client.tap("l2")
+            await finished(client, "quieter", t)
+        said = await client.said(0.0, "command")
+    assert said[0] == "Volume 80."
+    assert said[-1] == said[-2]  # at its floor it stays, and says where it is
+    assert app.speaker.voice.volume == int(said[-1].split()[1].rstrip("."))
