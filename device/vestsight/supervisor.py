@@ -130,7 +130,8 @@ class Supervisor:
         _done, stuck = await asyncio.wait(tasks.values(), timeout=within)
         for name, task in tasks.items():
             if task in stuck:
-                frames = "".join(traceback.format_stack(task.get_stack(limit=8)[-1]))
+                stack = task.get_stack()
+                frames = "".join(traceback.format_stack(stack[-1])) if stack else "(no frame)"
                 _LOGGER.error(
                     "Service %s did not stop within %.0f s, at:\n%s", name, within, frames
                 )
