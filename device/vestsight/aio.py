@@ -80,3 +80,14 @@ async def spawn(program: str, *args: str, **kwargs: Any) -> asyncio.subprocess.P
             process.kill()
         await process.wait()
         raise
+
+
+async def communicate(process: asyncio.subprocess.Process, data: bytes) -> tuple[bytes, bytes]:
+    """`process.communicate(data)`; if cancelled meanwhile, the process is killed and reaped."""
+    try:
+        return await process.communicate(data)
+    except asyncio.CancelledError:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise

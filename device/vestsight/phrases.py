@@ -6,6 +6,7 @@ translation never makes the vest silent.
 
 from __future__ import annotations
 
+import functools
 import logging
 import tomllib
 from collections.abc import Iterable
@@ -20,6 +21,24 @@ FALLBACK_LANGUAGE = "en"
 def _load_language_file(language: str) -> dict[str, Any]:
     text = resources.files("vestsight").joinpath("lang", f"{language}.toml").read_text("utf-8")
     return tomllib.loads(text)
+
+
+def plural_form(n: int, forms: str, rule: str) -> str:
+    """The form of `forms` ("one|other" or "one|few|many") for `n` under a language's rule."""
+    choices = forms.split("|")
+    if rule == "slavic" and len(choices) == 3:
+        if n % 10 == 1 and n % 100 != 11:
+            return choices[0]
+        if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+            return choices[1]
+        return choices[2]
+    return choices[0] if n == 1 else choices[-1]
+
+
+@functools.cache
+def plural_rule(language: str) -> str:
+    """The plural rule a language file names (read once per language)."""
+    return str(_load_language_file(language).get("plural_rule", "one_other"))
 
 
 class Phrases:
@@ -63,15 +82,7 @@ class Phrases:
 
     def plural(self, n: int, forms: str) -> str:
         """The form of a word for `n` things; `forms` is "one|other" or "one|few|many"."""
-        choices = forms.split("|")
-        rule = self._table.get("plural_rule", "one_other")
-        if rule == "slavic" and len(choices) == 3:
-            if n % 10 == 1 and n % 100 != 11:
-                return choices[0]
-            if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-                return choices[1]
-            return choices[2]
-        return choices[0] if n == 1 else choices[-1]
+        return plural_form(n, forms, str(self._table.get("plural_rule", "one_other")))
 
     def phrase_list(self, key: str) -> list[str]:
         """A top-level list of the language file, e.g. ``answer_openers``."""

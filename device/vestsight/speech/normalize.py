@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..phrases import plural_form, plural_rule
+
 # Currency: symbol -> (main unit forms, fraction unit forms), per language; forms "one|other" in
 # English, "one|few|many" in Russian.
 _CURRENCIES: dict[str, dict[str, tuple[str, str]]] = {
@@ -40,14 +42,7 @@ _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})(?:[ \u00a0\u202f](\d{3}))+(?![\d,.]
 
 
 def plural(n: int, forms: str, language: str) -> str:
-    choices = forms.split("|")
-    if language == "ru" and len(choices) == 3:
-        if n % 10 == 1 and n % 100 != 11:
-            return choices[0]
-        if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-            return choices[1]
-        return choices[2]
-    return choices[0] if n == 1 else choices[-1]
+    return plural_form(n, forms, plural_rule(language))
 
 
 def speakable(text: str, language: str) -> str:

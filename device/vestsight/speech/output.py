@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from ..aio import spawn
+from ..aio import communicate, spawn
 from ..errors import SpeechError
 from ..settings import SpeechSettings
 from .audio import Audio
@@ -55,13 +55,7 @@ class SoundCardOutput(AudioOutput):
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        try:
-            _out, err = await process.communicate(audio.to_wav())
-        except asyncio.CancelledError:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            raise
+        _out, err = await communicate(process, audio.to_wav())
         if process.returncode != 0:
             raise SpeechError(
                 f"{self._player} failed: {err.decode('utf-8', 'replace').strip()}",

@@ -11,7 +11,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 
-from ..aio import spawn
+from ..aio import communicate, spawn
 from ..errors import SpeechError
 from .audio import Audio
 
@@ -55,13 +55,7 @@ class EspeakSynthesizer:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        try:
-            out, err = await process.communicate(text.encode("utf-8"))
-        except asyncio.CancelledError:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            raise
+        out, err = await communicate(process, text.encode("utf-8"))
         if process.returncode != 0:
             message = err.decode("utf-8", "replace").strip()
             raise SpeechError(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..aio import spawn
+from ..aio import communicate, spawn
 from ..camera.base import Pixels
 from ..errors import OcrError
 
@@ -95,13 +95,7 @@ class TesseractOcr:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        try:
-            out, err = await process.communicate(png)
-        except asyncio.CancelledError:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            raise
+        out, err = await communicate(process, png)
         if process.returncode != 0:
             raise OcrError(
                 f"tesseract failed ({process.returncode}): {err.decode('utf-8', 'replace')[:300]}",
