@@ -75,10 +75,7 @@ async def spawn(program: str, *args: str, **kwargs: Any) -> asyncio.subprocess.P
     try:
         return await asyncio.shield(creating)
     except asyncio.CancelledError:
-        process = await creating
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
+        await _kill_and_reap(await creating)
         raise
 
 
@@ -87,7 +84,16 @@ async def communicate(process: asyncio.subprocess.Process, data: bytes) -> tuple
     try:
         return await process.communicate(data)
     except asyncio.CancelledError:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await _kill_and_reap(process)
         raise
+
+
+async def _kill_and_reap(process: asyncio.subprocess.Process) -> None:
+    """Kill `process`, then read its pipes to the end so that their transports close.
+
+    A pipe whose reader stopped mid-way is paused once its buffer fills; it would never see the
+    end of file, and its transport would be left open (a ResourceWarning when collected).
+    """
+    if process.returncode is None:
+        process.kill()
+    await process.communicate()
