@@ -91,7 +91,12 @@ class VestApp:
         self.camera = CameraService(
             make_camera_backend(settings.camera), settings.camera.capture_timeout_s
         )
-        self.llm = LlmClient(settings.llm, self.journal, self._llm_state_changed)
+        self.llm = LlmClient(
+            settings.llm,
+            self.journal,
+            self._llm_state_changed,
+            system_prompt=self.phrases.prompt("system"),
+        )
         self.vision = VisionService(
             make_detectors(settings.vision, models_dir(settings.general.models_dir)),
             self._detector_unavailable,

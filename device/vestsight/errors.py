@@ -76,6 +76,12 @@ class ModelFileError(LlmError):
     spoken = "the description model file is missing or damaged"
 
 
+class PromptTooLong(LlmError):
+    """Even with old turns dropped and the shortest answer, the prompt does not fit the context."""
+
+    spoken = "that question is too long for the description engine"
+
+
 class WorkerNotReady(LlmError):
     spoken = "description engine is still loading"
 

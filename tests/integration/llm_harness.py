@@ -14,10 +14,15 @@ LOAD_TIMEOUT = 120.0
 
 
 class Harness:
-    def __init__(self, journal: Journal, settings: LlmSettings) -> None:
+    def __init__(self, journal: Journal, settings: LlmSettings, system_prompt: str = "") -> None:
         self.states: list[tuple[LlmState, str]] = []
         self.failures: list[str] = []
-        self.client = LlmClient(settings, journal, lambda s, r: self.states.append((s, r)))
+        self.client = LlmClient(
+            settings,
+            journal,
+            lambda s, r: self.states.append((s, r)),
+            system_prompt=system_prompt,
+        )
         self.supervisor = Supervisor(
             journal, lambda svc, err, n, d: self.failures.append(str(err)), Backoff((0.05,))
         )

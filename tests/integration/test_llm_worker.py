@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tests.integration.llm_harness import LOAD_TIMEOUT, Harness
 from vestsight.errors import LlmError, WorkerNotReady, WorkerRestarting
 from vestsight.journal import Journal
 from vestsight.llm.client import LlmState
+from vestsight.llm.model_files import SMALL_MODEL_NAME, small_model_path
 from vestsight.settings import LlmSettings
 
 pytestmark = pytest.mark.model
@@ -130,3 +132,74 @@ async def test_a_bad_model_file_fails_clearly_and_is_not_retried(
         async with harness.client.generate(PROMPT):
             pass
     await harness.supervisor.stop()
+
+
+async def test_a_damaged_copy_of_a_listed_model_is_refused_by_its_checksum(
+    tmp_path: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the worker's digest cache
+    damaged = tmp_path / SMALL_MODEL_NAME  # the manifest lists this name with its sha256
+    shutil.copyfile(small_model_path(), damaged)
+    with damaged.open("r+b") as file:  # one flipped byte deep inside: still a GGUF, same size
+        file.seek(damaged.stat().st_size // 2)
+        byte = file.read(1)
+        file.seek(-1, os.SEEK_CUR)
+        file.write(bytes([byte[0] ^ 0xFF]))
+    harness = Harness(journal, LlmSettings(model_path=str(damaged), heartbeat_s=0.5))
+    async with journal.subscribe() as records:
+        await harness.start()
+        failed = await wait_record(records, event("llm.state", state="failed"), LOAD_TIMEOUT)
+    await harness.supervisor.stop()
+    assert failed["reason"] == "the description model file is damaged"
+
+
+SYSTEM = "You are the voice of a camera worn by a blind person. Answer in short sentences."
+
+
+async def test_the_system_prompt_is_prefilled_once_and_reused(journal: Journal) -> None:
+    harness = Harness(journal, LlmSettings(max_answer_tokens=8), system_prompt=SYSTEM)
+    await harness.start()
+    await harness.ready()
+    warm = harness.client.warm_tokens
+    assert warm > 10
+    try:
+        for question in ("What is a cup?", "What is a door?"):
+            chat = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]
+            async with harness.client.generate(chat) as generation:
+                async for _text in generation:
+                    pass
+            assert generation.done is not None
+            # Only the question and the turn markers were prefilled; the system text was cached.
+            assert generation.done.cached_tokens >= warm
+            assert generation.done.prompt_tokens - generation.done.cached_tokens < 20
+    finally:
+        await harness.supervisor.stop()
+
+
+async def test_a_prompt_longer_than_the_context_is_fitted_or_refused(journal: Journal) -> None:
+    harness = Harness(journal, LlmSettings(context_tokens=256, max_answer_tokens=32))
+    await harness.start()
+    await harness.ready()
+    exchange = [
+        {"role": "user", "content": "Describe the room again. " * 8},
+        {"role": "assistant", "content": "A kitchen with a table and two chairs. " * 4},
+    ]
+    chat = [*exchange * 4, {"role": "user", "content": "Tell me more."}]
+    try:
+        async with harness.client.generate(chat) as generation:
+            async for _text in generation:
+                pass
+        assert generation.done is not None
+        assert generation.done.prompt_tokens + generation.done.completion_tokens <= 256
+        too_long = [{"role": "user", "content": "Read this label aloud. " * 80}]
+        with pytest.raises(LlmError) as refused:
+            async with harness.client.generate(too_long) as generation:
+                async for _text in generation:
+                    pass
+        assert refused.value.spoken == "that question is too long for the description engine"
+        async with harness.client.generate(PROMPT, max_tokens=4) as generation:  # still serving
+            async for _text in generation:
+                pass
+        assert generation.done is not None and generation.done.completion_tokens > 0
+    finally:
+        await harness.supervisor.stop()

@@ -27,6 +27,7 @@ class ScriptedLlm(LlmClient):
         self.cancelled = False
         self.finished = False
         self.prompts: list[str] = []
+        self.images: list[bytes] = []
 
     async def run(self) -> None:
         self._set_state(LlmState.READY)
@@ -35,10 +36,16 @@ class ScriptedLlm(LlmClient):
 
     @contextlib.asynccontextmanager
     async def generate(
-        self, messages: list[dict[str, str]], *, max_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int | None = None,
+        image: bytes = b"",
+        image_type: str = "image/jpeg",
     ) -> AsyncIterator[Generation]:
         assert messages[0]["role"] == "system" and "light:" in messages[1]["content"]
         self.prompts.append(messages[1]["content"])
+        self.images.append(image)
         generation = Generation(request_id="scripted")
         feeder = asyncio.create_task(self._feed(generation))
         try:

@@ -6,8 +6,14 @@ control, so "speech starts before generation finishes" is shown deterministicall
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
+from PIL import Image
+
 from tests.conftest import event, recording
 from vestsight import commands
+from vestsight.camera.jpeg import MODEL_IMAGE_SIDE, model_jpeg
 from vestsight.commands import Vest
 from vestsight.inputs.events import Action, InputEvent, InputQueue, Source
 from vestsight.journal import Journal
@@ -41,6 +47,23 @@ async def test_first_sentence_is_spoken_while_the_model_still_works(vest, journa
     ]
     assert llm.finished and not llm.cancelled
     assert "Detected: Person at 12 o'clock, close, facing you." in llm.prompts[0]
+
+
+async def test_a_model_that_takes_images_is_shown_the_frame(vest, journal: Journal) -> None:
+    _vest, inputs, llm = vest
+    llm.gate.set()
+    async with recording(journal) as log:
+        press(inputs, "a")
+        first = await log.expect(event("command.done", command="describe"))
+        llm.vision = True
+        press(inputs, "a")
+        await log.expect(event("command.done", command="describe"), since=first["mono"] + 1e-6)
+    without, with_image = llm.images
+    assert without == b""
+    image = Image.open(io.BytesIO(with_image))
+    assert image.format == "JPEG" and image.size == (320, 240)  # never enlarged
+    big = Image.open(io.BytesIO(model_jpeg(np.zeros((1200, 1600, 3), np.uint8))))
+    assert big.size == (MODEL_IMAGE_SIDE, MODEL_IMAGE_SIDE * 3 // 4)
 
 
 async def test_a_new_press_cancels_generation_and_speech(vest, journal: Journal) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import REPO
 from vestsight.errors import ModelFileError
+from vestsight.llm import manifest
 from vestsight.modelstore import ModelEntry, fetch, load_manifest, main, verify
 
 DATA = bytes(range(256)) * 4096  # 1 MiB
@@ -92,3 +93,26 @@ def test_the_repo_manifest_lists_checkable_models(tmp_path: Path) -> None:
     assert {e.name for e in entries} >= {"gemma-3-270m-q4_k_m", "efficientdet-lite0-coco"}
     assert all(len(e.sha256) == 64 for e in entries)
     assert main(["verify", "--dest", str(tmp_path), "efficientdet-lite0-coco"]) == 1  # missing
+
+
+def test_a_digest_is_computed_once_per_file_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[Path] = []
+    real = manifest.sha256_of
+    monkeypatch.setattr(manifest, "sha256_of", lambda path: hashed.append(path) or real(path))
+    model = tmp_path / "model.bin"
+    model.write_bytes(DATA)
+    listed = entry("", file="model.bin")
+    digests = manifest.DigestCache(tmp_path / "cache" / "digests.json")
+    manifest.check_against(listed, model, digests)
+    manifest.check_against(listed, model, manifest.DigestCache(tmp_path / "cache" / "digests.json"))
+    assert hashed == [model]  # the second check, even by a new process, used the cache
+    model.write_bytes(DATA[:-1] + b"x")  # same size, new content and modification time
+    with pytest.raises(ModelFileError, match="sha256") as caught:
+        manifest.check_against(listed, model, digests)
+    assert caught.value.spoken == "the description model file is damaged"
+    assert hashed == [model, model]
+    (tmp_path / "cache" / "digests.json").write_text("{not json")  # a broken cache: hash again
+    with pytest.raises(ModelFileError):
+        manifest.check_against(listed, model, digests)

@@ -99,12 +99,20 @@ class SpokenAnswer:
 
 
 async def speak_answer(
-    vest: Vest, messages: list[dict[str, str]], answer: list[str], *, max_tokens: int | None = None
+    vest: Vest,
+    messages: list[dict[str, str]],
+    answer: list[str],
+    *,
+    max_tokens: int | None = None,
+    image: bytes = b"",
 ) -> None:
-    """Stream the model's answer, saying each sentence once complete; append them to `answer`."""
+    """Stream the model's answer, saying each sentence once complete; append them to `answer`.
+
+    `image` (JPEG) goes with the request when the model takes images.
+    """
     prompt = "\n".join(m["content"] for m in messages)
     spoken = SpokenAnswer(vest.phrases, answer, prompt)
-    async with vest.llm.generate(messages, max_tokens=max_tokens) as generation:
+    async with vest.llm.generate(messages, max_tokens=max_tokens, image=image) as generation:
         async for text in generation:
             for sentence in spoken.feed(text):
                 _say_sentence(vest, sentence, answer)

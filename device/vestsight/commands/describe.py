@@ -9,6 +9,7 @@ import numpy as np
 
 from ..aio import wait_within
 from ..camera.base import Pixels
+from ..camera.jpeg import model_jpeg
 from ..errors import OcrError
 from ..llm.client import LlmState
 from ..phrases import Phrases
@@ -48,17 +49,20 @@ async def describe(vest: Vest) -> None:
             return
         text = await _text_if_quick(vest, reading)
         messages = describe_messages(vest.phrases, facts, found, text, vest.prefs.verbosity)
-        await _answer(vest, messages, answer)
+        image = await asyncio.to_thread(model_jpeg, frame.pixels) if vest.llm.vision else b""
+        await _answer(vest, messages, answer, image)
     finally:
         reading.cancel()
 
 
-async def _answer(vest: Vest, messages: list[dict[str, str]], answer: list[str]) -> None:
+async def _answer(
+    vest: Vest, messages: list[dict[str, str]], answer: list[str], image: bytes = b""
+) -> None:
     """The model's answer, spoken as it streams, with the thinking rhythm felt meanwhile."""
     vest.haptics.follow("thinking")
     spoken_before = len(answer)
     try:
-        await speak_answer(vest, messages, answer, max_tokens=answer_tokens(vest))
+        await speak_answer(vest, messages, answer, max_tokens=answer_tokens(vest), image=image)
         if len(answer) == spoken_before:  # the model said nothing worth hearing: never silence
             vest.speaker.say(vest.phrases.say("nothing_from_model"), source="command")
     finally:
@@ -127,7 +131,8 @@ async def what_is_this(vest: Vest) -> None:
         {"role": "system", "content": vest.phrases.prompt("system")},
         {"role": "user", "content": user},
     ]
-    await _answer(vest, messages, answer)
+    image = await asyncio.to_thread(model_jpeg, crop) if vest.llm.vision else b""
+    await _answer(vest, messages, answer, image)
 
 
 def crop_pixels(pixels: Pixels, region: Box) -> Pixels:

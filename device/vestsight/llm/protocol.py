@@ -37,6 +37,8 @@ class Generate(Message):
     max_tokens: int
     temperature: float = 0.4
     seed: int = 7
+    image_type: str = ""
+    """MIME type of the camera image in the payload (``image/jpeg``); empty: no image."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ class Ready(Message):
     context_tokens: int
     threads: int
     load_seconds: float
+    vision: bool = False
+    """The model has a vision projector: requests may carry an image."""
+    warm_tokens: int = 0
+    """Tokens of the system prompt prefilled at load, reused by every request."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,10 @@ class Done(Message):
     finish_reason: str
     """``stop`` (model ended), ``length`` (max_tokens), ``cancelled``."""
     prompt_tokens: int = 0
+    cached_tokens: int = 0
+    """Prompt tokens found in the KV cache, not prefilled again."""
     completion_tokens: int = 0
+    first_token_seconds: float = 0.0
     seconds: float = 0.0
 
 
@@ -99,6 +108,8 @@ class Failed(Message):
     type: ClassVar[str] = "failed"
     request_id: str
     error: str
+    spoken: str = ""
+    """What the wearer hears; empty for the generic engine problem."""
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,14 @@ import signal
 import sys
 import threading
 import time
-from typing import IO, Any
+from pathlib import Path
+from typing import IO
 
-from ..errors import ModelFileError, ProtocolError
+from ..errors import LlmError, ModelFileError, ProtocolError
 from . import protocol
-from .model_files import resolve_model_path
+from .loaded_model import LoadedModel
+from .manifest import default_manifest
+from .model_files import projector_path, resolve_model_path, verify_listed
 
 _LOGGER = logging.getLogger("vestsight.llm.worker")
 
@@ -38,18 +41,6 @@ class MessageWriter:
             self._stream.flush()
 
 
-def gemma_messages(messages: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Gemma has no system role: its own template puts the system text atop the first user turn."""
-    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
-    turns = [dict(m) for m in messages if m["role"] != "system"]
-    if system:
-        if turns and turns[0]["role"] == "user":
-            turns[0]["content"] = f"{system}\n\n{turns[0]['content']}"
-        else:
-            turns.insert(0, {"role": "user", "content": system})
-    return turns
-
-
 class Worker:
     def __init__(self, writer: MessageWriter, args: argparse.Namespace) -> None:
         self._writer = writer
@@ -58,7 +49,7 @@ class Worker:
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
         self._busy = threading.Event()
-        self._llm: Any = None
+        self._model: LoadedModel | None = None
 
     # --- reader thread ---------------------------------------------------------------------
 
@@ -94,16 +85,9 @@ class Worker:
         started = time.monotonic()
         try:
             path = resolve_model_path(args.model)
-            from llama_cpp import Llama  # the worker process is the only importer of llama_cpp
-
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=args.context,
-                n_threads=args.threads,
-                n_threads_batch=args.threads,
-                chat_format=args.chat_format,
-                verbose=False,
-            )
+            entry = verify_listed(path, args.manifest)
+            projector = projector_path(args.projector, path, entry, args.manifest)
+            self._model = LoadedModel.load(path, projector, args)
         except ModelFileError as err:
             _LOGGER.error("%s", err)
             self._writer.send(protocol.LoadFailed(error=err.spoken, advice=str(err)))
@@ -117,14 +101,17 @@ class Worker:
                 )
             )
             return False
+        warm = self._model.warm(args.system_prompt)
         seconds = time.monotonic() - started
-        _LOGGER.info("Loaded %s in %.1f s", path, seconds)
+        _LOGGER.info("Loaded %s in %.1f s (%d system tokens warm)", path, seconds, warm)
         self._writer.send(
             protocol.Ready(
                 model=path.name,
                 context_tokens=args.context,
                 threads=args.threads,
                 load_seconds=round(seconds, 3),
+                vision=self._model.vision,
+                warm_tokens=warm,
             )
         )
         return True
@@ -145,39 +132,33 @@ class Worker:
         if self._is_cancelled(rid):
             self._writer.send(protocol.Done(request_id=rid, finish_reason="cancelled"))
             return
-        completion_tokens = 0
-        finish_reason = "stop"
+        assert self._model is not None
+        first_token_at = 0.0
         try:
-            stream = self._llm.create_chat_completion(
-                messages=gemma_messages(request.messages),
-                max_tokens=request.max_tokens,
-                temperature=request.temperature,
-                seed=request.seed,
-                stream=True,
-            )
-            for chunk in stream:
+            answer = self._model.answer(request)
+            for text in answer.texts():
                 if self._is_cancelled(rid):
-                    finish_reason = "cancelled"
-                    stream.close()
+                    answer.stop("cancelled")
                     break
-                choice = chunk["choices"][0]
-                text = choice["delta"].get("content")
-                if text:
-                    completion_tokens += 1
-                    self._writer.send(protocol.Token(request_id=rid, text=text))
-                if choice.get("finish_reason"):
-                    finish_reason = choice["finish_reason"]
+                if not first_token_at:
+                    first_token_at = time.monotonic()
+                self._writer.send(protocol.Token(request_id=rid, text=text))
+        except LlmError as err:
+            _LOGGER.error("Request %s refused: %s", rid, err)
+            self._writer.send(protocol.Failed(request_id=rid, error=str(err), spoken=err.spoken))
+            return
         except (ValueError, RuntimeError) as err:
             _LOGGER.exception("Generation %s failed", rid)
             self._writer.send(protocol.Failed(request_id=rid, error=str(err)))
             return
-        prompt_tokens = max(0, int(self._llm.n_tokens) - completion_tokens)
         self._writer.send(
             protocol.Done(
                 request_id=rid,
-                finish_reason=finish_reason,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
+                finish_reason=answer.finish_reason,
+                prompt_tokens=answer.prompt_tokens,
+                cached_tokens=answer.cached_tokens,
+                completion_tokens=answer.completion_tokens,
+                first_token_seconds=round(first_token_at - started, 3) if first_token_at else 0,
                 seconds=round(time.monotonic() - started, 3),
             )
         )
@@ -188,7 +169,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default="", help="GGUF file; empty: the small dev model")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--context", type=int, default=2048)
-    parser.add_argument("--chat-format", default="gemma")
+    parser.add_argument("--chat-format", default="gemma", choices=("gemma",))
+    parser.add_argument("--projector", default="", help="vision projector (mmproj) GGUF")
+    parser.add_argument("--manifest", type=Path, default=default_manifest())
+    parser.add_argument("--system-prompt", default="", help="prefilled at load")
+    parser.add_argument("--batch", type=int, default=512, help="prompt tokens per decode batch")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
