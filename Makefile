@@ -23,7 +23,7 @@ endif
 INSTALLED := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model
 
-.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision
+.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm
 
 help:
 	@echo "make setup | run | test | lint | typecheck | check | model | models | bench | lock | clean"
@@ -53,13 +53,19 @@ $(MODEL_STAMP): $(INSTALLED)
 
 model: $(MODEL_STAMP)
 
-# The maker's build: download every model in models/manifest.toml that has a URL (resumable,
-# size and sha256 checked). Needs the internet; the vest itself never downloads anything.
+# The maker's build: download the models marked default in models/manifest.toml, or
+# MODELS="name ...", resumable, size and sha256 checked (PIN=1 also fetches unpinned entries and
+# prints their digests). Needs the internet; the vest itself never downloads anything.
 models: $(INSTALLED)
-	$(PY) -m vestsight.modelstore fetch --manifest models/manifest.toml
+	$(PY) -m vestsight.modelstore fetch --manifest models/manifest.toml $(MODELS) $(if $(PIN),--pin)
 
 # Benchmarks print numbers; they are not tests.
-bench: bench-vision
+bench: bench-vision bench-llm
+
+# MODEL=path/to/model.gguf measures another model (e.g. the random-weight Gemma 3n of
+# make gemma3n-random); THREADS=4 on the Pi.
+bench-llm: setup
+	$(PY) -m tests.bench.bench_llm $(if $(MODEL),--model $(MODEL)) $(if $(THREADS),--threads $(THREADS))
 
 bench-vision: setup
 	$(PY) -m tests.bench.bench_vision

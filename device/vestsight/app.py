@@ -258,6 +258,8 @@ class VestApp:
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
         if state is LlmState.READY:
             self.speaker.say(self.vest.phrases.say("llm_ready"), source="system")
+            if self.llm.vision_failed:
+                self.speaker.say(self.vest.phrases.say("llm_no_vision"), source="system")
         elif state is LlmState.FAILED:
             self.haptics.play("error")
             self.speaker.say(

@@ -1,9 +1,10 @@
 """Fetch and verify the model files listed in `models/manifest.toml`.
 
-``python -m vestsight.modelstore fetch`` (``make models``) downloads each listed file that has a
-URL into the models folder, resuming a partial download, and refuses a file whose size or sha256
-does not match: it is deleted and the command fails, naming the file. ``verify`` checks what is
-there without downloading. Nothing fetches models at run time: the maker's build does it once.
+``python -m vestsight.modelstore fetch`` (``make models``) downloads the entries marked default
+(or those named) into the models folder, resuming a partial download, and refuses a file whose
+size or sha256 does not match: it is deleted and the command fails, naming the file. ``verify``
+checks what is there without downloading. Nothing fetches models at run time: the maker's
+build does it once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import ModelFileError
-from .llm.manifest import ModelEntry, check_against, default_manifest, load_manifest
+from .llm.manifest import ModelEntry, check_against, default_manifest, load_manifest, sha256_of
 from .llm.model_files import cache_dir
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,11 +37,26 @@ def verify(entry: ModelEntry, folder: Path) -> Path:
     return path
 
 
-def fetch(entry: ModelEntry, folder: Path, opener: Opener = urllib.request.urlopen) -> Path:
-    """Download `entry` into `folder` (resuming a partial file) and verify it."""
+def fetch(
+    entry: ModelEntry,
+    folder: Path,
+    opener: Opener = urllib.request.urlopen,
+    *,
+    pin: bool = False,
+) -> Path:
+    """Download `entry` into `folder` (resuming a partial file) and verify it.
+
+    An unpinned entry (no sha256) is refused unless `pin`: then it is downloaded and its size
+    and sha256 are printed, to be recorded in the manifest once its source is trusted.
+    """
     path = folder / entry.file
+    if not entry.pinned and not pin:
+        raise ModelFileError(
+            f"{entry.name} is not pinned (no sha256 in the manifest)",
+            advice="fetch it with PIN=1, check its source, and record the sha256 it prints",
+        )
     if path.is_file():
-        check_against(entry, path)
+        _check_or_pin(entry, path)
         return path
     if not entry.url:
         raise ModelFileError(f"{entry.file} has no URL in the manifest", advice="see its source")
@@ -62,7 +78,7 @@ def fetch(entry: ModelEntry, folder: Path, opener: Opener = urllib.request.urlop
             advice="check the network; run make models again to resume",
         ) from err
     try:
-        check_against(entry, partial)
+        _check_or_pin(entry, partial)
     except ModelFileError:
         partial.unlink()
         raise
@@ -70,22 +86,38 @@ def fetch(entry: ModelEntry, folder: Path, opener: Opener = urllib.request.urlop
     return path
 
 
+def _check_or_pin(entry: ModelEntry, path: Path) -> None:
+    if entry.pinned:
+        check_against(entry, path)
+        return
+    print(f'[{entry.name}] size = {path.stat().st_size}\nsha256 = "{sha256_of(path)}"')
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("fetch", "verify"))
-    parser.add_argument("names", nargs="*", help="only these entries (default: all with a URL)")
+    parser.add_argument("names", nargs="*", help="these entries (default: those marked default)")
+    parser.add_argument("--pin", action="store_true", help="fetch unpinned entries too")
     parser.add_argument("--manifest", type=Path, default=default_manifest())
     parser.add_argument("--dest", type=Path, default=None, help="default: the models cache")
     args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     folder = args.dest or cache_dir()
     entries = [
-        e for e in load_manifest(args.manifest) if (e.name in args.names if args.names else e.url)
+        e
+        for e in load_manifest(args.manifest)
+        if (e.name in args.names if args.names else e.default)
     ]
+    if unknown := set(args.names) - {e.name for e in entries}:
+        _LOGGER.error("Not in %s: %s", args.manifest, ", ".join(sorted(unknown)))
+        return 1
     failed = 0
     for entry in entries:
         try:
-            path = fetch(entry, folder) if args.action == "fetch" else verify(entry, folder)
+            if args.action == "fetch":
+                path = fetch(entry, folder, pin=args.pin)
+            else:
+                path = verify(entry, folder)
         except ModelFileError as err:
             _LOGGER.error("%s: %s", entry.name, err)
             failed += 1

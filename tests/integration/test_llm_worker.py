@@ -203,3 +203,18 @@ async def test_a_prompt_longer_than_the_context_is_fitted_or_refused(journal: Jo
         assert generation.done is not None and generation.done.completion_tokens > 0
     finally:
         await harness.supervisor.stop()
+
+
+async def test_an_unusable_projector_leaves_a_text_only_model(journal: Journal) -> None:
+    not_a_projector = str(small_model_path())  # a GGUF, but a language model
+    harness = Harness(journal, LlmSettings(projector_path=not_a_projector, max_answer_tokens=4))
+    await harness.start()
+    try:
+        await harness.ready()
+        assert harness.client.vision_failed and not harness.client.vision
+        async with harness.client.generate(PROMPT, image=b"\xff\xd8 a jpeg") as generation:
+            async for _text in generation:
+                pass
+        assert generation.done is not None and generation.done.completion_tokens > 0
+    finally:
+        await harness.supervisor.stop()

@@ -89,10 +89,37 @@ def test_unreachable_host_is_a_named_error(tmp_path: Path) -> None:
 
 
 def test_the_repo_manifest_lists_checkable_models(tmp_path: Path) -> None:
-    entries = load_manifest(REPO / "models" / "manifest.toml")
-    assert {e.name for e in entries} >= {"gemma-3-270m-q4_k_m", "efficientdet-lite0-coco"}
-    assert all(len(e.sha256) == 64 for e in entries)
+    entries = {e.name: e for e in load_manifest(REPO / "models" / "manifest.toml")}
+    assert set(entries) >= {
+        "gemma-3-270m-q4_k_m",
+        "efficientdet-lite0-coco",
+        "gemma-3n-e2b-it-q4_0",
+        "gemma-3n-e2b-it-q4_k_m",
+        "gemma-3n-e4b-it-q4_0",
+        "gemma-3n-e4b-it-q4_k_m",
+    }
+    assert all(len(e.sha256) in (0, 64) for e in entries.values())
+    defaults = [e for e in entries.values() if e.default]
+    assert all(e.pinned and e.url for e in defaults)  # make models fetches these
+    assert {"gemma-3n-e2b-it-q4_k_m", "efficientdet-lite0-coco"} <= {e.name for e in defaults}
+    for entry in entries.values():  # every projector named is listed
+        assert not entry.projector or entry.projector in entries
     assert main(["verify", "--dest", str(tmp_path), "efficientdet-lite0-coco"]) == 1  # missing
+    assert main(["fetch", "--dest", str(tmp_path), "no-such-model"]) == 1
+
+
+def test_an_unpinned_entry_is_fetched_only_to_pin_it(
+    tmp_path: Path, server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unpinned = entry(server, sha256="", size=None)
+    with pytest.raises(ModelFileError, match="not pinned"):
+        fetch(unpinned, tmp_path)
+    assert RangeHandler.requests == []
+    path = fetch(unpinned, tmp_path, pin=True)
+    assert path.read_bytes() == DATA
+    assert f'sha256 = "{hashlib.sha256(DATA).hexdigest()}"' in capsys.readouterr().out
+    with pytest.raises(ModelFileError, match="no sha256"):
+        verify(unpinned, tmp_path)
 
 
 def test_a_digest_is_computed_once_per_file_version(

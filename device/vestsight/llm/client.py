@@ -116,6 +116,8 @@ class LlmClient(Service):
         self.vision = False
         """The loaded model takes camera images (it has a vision projector)."""
         self.warm_tokens = 0
+        self.vision_failed = False
+        """A vision projector was configured but could not be loaded."""
         """System-prompt tokens the worker holds prefilled."""
         self._process: asyncio.subprocess.Process | None = None
         self._generations: dict[str, Generation] = {}
@@ -249,6 +251,7 @@ class LlmClient(Service):
                 self.model_name = message.model
                 self.vision = message.vision
                 self.warm_tokens = message.warm_tokens
+                self.vision_failed = message.vision_failed
                 self._loaded.set()
                 self.ready.set()
                 self._set_state(LlmState.READY)

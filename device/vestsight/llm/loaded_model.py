@@ -64,6 +64,8 @@ class LoadedModel:
         self._context = context
         self._vision = vision
         self._evaluated: list[int] | None = None
+        self.vision_failed = False
+        """A projector was given but could not be used: answers come from text only."""
         decode = llm.eval
 
         def counting_eval(tokens: Sequence[int]) -> None:
@@ -87,7 +89,12 @@ class LoadedModel:
             chat_handler=vision.handler if vision is not None else None,
             verbose=False,
         )
-        return cls(llm, args.context, vision)
+        loaded = cls(llm, args.context, vision)
+        if vision is not None and not vision.attach(llm):
+            llm.chat_handler = None
+            loaded._vision = None
+            loaded.vision_failed = True
+        return loaded
 
     @property
     def vision(self) -> bool:

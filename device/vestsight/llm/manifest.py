@@ -38,8 +38,13 @@ class ModelEntry:
     size: int | None = None
     projector: str = ""
     """Name of the manifest entry of this model's vision projector (mmproj), if it has one."""
-    chat_handler: str = ""
-    """How the worker prompts it with images: ``gemma3n`` or ``gemma4``; empty for text only."""
+    default: bool = False
+    """Fetched by `make models` without names."""
+
+    @property
+    def pinned(self) -> bool:
+        """A digest is recorded: the file can be checked."""
+        return bool(self.sha256)
 
 
 def load_manifest(path: Path) -> list[ModelEntry]:
@@ -54,7 +59,7 @@ def load_manifest(path: Path) -> list[ModelEntry]:
                 url=item.get("url", ""),
                 size=item.get("size"),
                 projector=item.get("projector", ""),
-                chat_handler=item.get("chat_handler", ""),
+                default=bool(item.get("default", False)),
             )
             for item in data.get("model", [])
         ]
@@ -85,6 +90,11 @@ def check_against(entry: ModelEntry, path: Path, digests: DigestCache | None = N
             f"{path.name} is {size} bytes, the manifest says {entry.size}",
             advice="the download is incomplete or the file was replaced; fetch it again",
             spoken="the description model file is damaged",
+        )
+    if not entry.pinned:
+        raise ModelFileError(
+            f"{path.name} has no sha256 in the manifest",
+            advice="check the file's source, then record its sha256 (make models PIN=1 prints it)",
         )
     actual = digests.sha256(path) if digests is not None else sha256_of(path)
     if actual != entry.sha256:

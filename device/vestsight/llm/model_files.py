@@ -69,6 +69,9 @@ def verify_listed(path: Path, manifest: Path) -> ModelEntry | None:
     if entry is None:
         _LOGGER.warning("%s is not in %s: loaded unverified", path.name, manifest)
         return None
+    if not entry.pinned:
+        _LOGGER.warning("%s has no sha256 in the manifest: loaded unverified", path.name)
+        return entry
     check_against(entry, path, DigestCache(cache_dir() / "digests.json"))
     return entry
 
@@ -98,7 +101,7 @@ def projector_path(
         _LOGGER.warning("No vision projector %s beside the model: text findings only", path)
         return None
     check_model_file(path)
-    check_against(paired, path, DigestCache(cache_dir() / "digests.json"))
+    verify_listed(path, manifest)
     return path
 
 

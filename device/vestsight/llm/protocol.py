@@ -73,6 +73,8 @@ class Ready(Message):
     """The model has a vision projector: requests may carry an image."""
     warm_tokens: int = 0
     """Tokens of the system prompt prefilled at load, reused by every request."""
+    vision_failed: bool = False
+    """A projector was configured but could not be loaded: the model answers from text."""
 
 
 @dataclass(frozen=True)

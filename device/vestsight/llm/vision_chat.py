@@ -11,7 +11,9 @@ What the vendored code (llama-cpp-python 0.3.36) does, read from its source:
   system text included); text-only requests do not go through it and keep the warm prefix.
 
 `Gemma3nChatHandler` adds what Gemma 3n needs here: a Gemma turn template for files that carry
-none, and the system text folded into the first user turn as Gemma's own template does.
+none; the system text folded into the first user turn as Gemma's own template does; one BOS,
+not two (the template writes one and ``mtmd_tokenize`` adds another); and no network fetch of
+image URLs (the base class would open any URL).
 This module imports llama_cpp only when a projector is configured, inside the worker.
 """
 
@@ -27,6 +29,7 @@ from .prompt_format import gemma_turns
 
 _LOGGER = logging.getLogger(__name__)
 
+BOS = "<bos>"
 GEMMA_TEMPLATE = (
     "{{ bos_token }}"
     "{% for message in messages %}"
@@ -47,12 +50,26 @@ def make_handler_class() -> type[Any]:
     from llama_cpp.llama_chat_format import MTMDChatHandler
 
     class Gemma3nChatHandler(MTMDChatHandler):
+        adds_bos = True
+
         def _get_chat_template(self, llama_model: Any) -> str:
+            # mtmd_tokenize adds BOS itself when the vocabulary says so; see below.
+            flag = llama_model.metadata.get("tokenizer.ggml.add_bos_token", "true")
+            self.adds_bos = str(flag).lower() != "false"
             template = llama_model.metadata.get("tokenizer.chat_template")
             if isinstance(template, str) and template:
                 return template
             _LOGGER.info("The model file has no chat template: using Gemma's turn format")
             return GEMMA_TEMPLATE
+
+        def _postprocess_template_text(
+            self, text: str, image_urls: list[str], media_marker: str
+        ) -> str:
+            text = super()._postprocess_template_text(text, image_urls, media_marker)
+            # Gemma's template starts with the BOS text and mtmd adds one more: keep one.
+            if self.adds_bos and text.startswith(BOS):
+                text = text[len(BOS) :]
+            return text
 
         def load_image(self, image_url: str) -> bytes:
             # The base class would fetch any other URL from the network: the vest never does.
@@ -72,6 +89,19 @@ class VisionChat:
     def create(cls, projector: Path) -> VisionChat:
         handler = make_handler_class()(clip_model_path=str(projector), verbose=False)
         return cls(handler, projector)
+
+    def attach(self, llm: Any) -> bool:
+        """Load the projector for `llm` now, not at the first image; False if it cannot be used.
+
+        The base class loads it lazily at the first request; a bad projector would then fail
+        a description the wearer is waiting for. Its loader is a private method: the only way.
+        """
+        try:
+            self.handler._init_mtmd_context(llm)
+        except ValueError as err:
+            _LOGGER.error("Vision projector %s unusable, text only: %s", self.projector, err)
+            return False
+        return True
 
     @staticmethod
     def messages(messages: list[dict[str, str]], image: bytes, mime: str) -> list[dict[str, Any]]:

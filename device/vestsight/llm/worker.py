@@ -111,6 +111,7 @@ class Worker:
                 threads=args.threads,
                 load_seconds=round(seconds, 3),
                 vision=self._model.vision,
+                vision_failed=self._model.vision_failed,
                 warm_tokens=warm,
             )
         )
