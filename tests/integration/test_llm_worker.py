@@ -218,3 +218,32 @@ async def test_an_unusable_projector_leaves_a_text_only_model(journal: Journal) 
         assert generation.done is not None and generation.done.completion_tokens > 0
     finally:
         await harness.supervisor.stop()
+
+
+def long_chat(opener: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": opener + " the cat sat on the warm mat. " * 100}]
+
+
+async def test_a_cancel_stops_a_long_prefill_midway(journal: Journal) -> None:
+    # One decode call for the whole prompt, as an image request or a long text has on the Pi.
+    settings = LlmSettings(context_tokens=4096, batch_tokens=2048, max_answer_tokens=2)
+    harness = Harness(journal, settings)
+    await harness.start()
+    try:
+        await harness.ready()
+        async with harness.client.generate(long_chat("First:")) as generation:
+            async for _text in generation:
+                pass
+        assert generation.done is not None
+        prefill = generation.done.first_token_seconds
+        assert generation.done.prompt_tokens > 800 and prefill > 0
+        async with journal.subscribe() as records:
+            async with harness.client.generate(long_chat("Second:")):
+                await asyncio.sleep(prefill / 3)  # into the middle of the prefill, then leave
+            done = await wait_record(records, event("llm.done"))
+        assert done["reason"] == "cancelled"
+        assert prefill / 6 < done["seconds"] < prefill * 0.8  # stopped inside the decode
+        async with harness.client.generate(PROMPT, max_tokens=4) as generation:  # and serves on
+            assert [t async for t in generation]
+    finally:
+        await harness.supervisor.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ class Answer:
     """Sizes of the model's decode calls during this request (first: the prompt's new part)."""
     finish_reason: str = "stop"
     completion_tokens: int = 0
+    _on_end: Callable[[], None] = lambda: None
 
     @property
     def cached_tokens(self) -> int:
@@ -40,6 +41,12 @@ class Answer:
         return max(0, self.prompt_tokens - self._evaluated[0])
 
     def texts(self) -> Iterator[str]:
+        try:
+            yield from self._texts()
+        finally:
+            self._on_end()
+
+    def _texts(self) -> Iterator[str]:
         for chunk in self._chunks:
             choice = chunk["choices"][0]
             text = choice.get("text")
@@ -58,11 +65,23 @@ class Answer:
             close()
 
 
+Cancelled = Callable[[], bool]
+
+
 class LoadedModel:
     def __init__(self, llm: Any, context: int, vision: VisionChat | None) -> None:
+        import llama_cpp
+
         self._llm = llm
         self._context = context
         self._vision = vision
+        self._cancelled: Cancelled = lambda: False
+        # Prefill is one llama_decode per batch of up to n_batch tokens: seconds on the Pi. The
+        # abort callback lets a cancel stop it between graph nodes; it is set only while the
+        # prompt is decoded (calling into Python per node would slow generation down).
+        self._abort = llama_cpp.ggml_abort_callback(lambda _data: self._cancelled())
+        self._no_abort = llama_cpp.ggml_abort_callback()
+        self._set_abort_callback = llama_cpp.llama_set_abort_callback
         self._evaluated: list[int] | None = None
         self.vision_failed = False
         """A projector was given but could not be used: answers come from text only."""
@@ -112,7 +131,26 @@ class LoadedModel:
         self._llm.eval(tokens)
         return len(tokens)
 
-    def answer(self, request: protocol.Generate) -> Answer:
+    def answer(self, request: protocol.Generate, cancelled: Cancelled) -> Answer:
+        """Start answering; a decode in progress stops (RuntimeError) once `cancelled()`."""
+        self._cancelled = cancelled
+        self._set_abort(self._abort)
+        try:
+            answer = self._start(request)
+        except BaseException:
+            self._set_abort(self._no_abort)
+            raise
+        answer._on_end = lambda: self._set_abort(self._no_abort)
+        return answer
+
+    def _set_abort(self, callback: Any) -> None:
+        self._set_abort_callback(self._llm._ctx.ctx, callback, None)
+
+    def end_prefill(self) -> None:
+        """The first token is out: from here a cancel is checked between tokens."""
+        self._set_abort(self._no_abort)
+
+    def _start(self, request: protocol.Generate) -> Answer:
         if request.payload and request.image_type:
             if self._vision is None:
                 _LOGGER.warning("Image ignored: the model has no vision projector")

@@ -136,19 +136,31 @@ class Worker:
         assert self._model is not None
         first_token_at = 0.0
         try:
-            answer = self._model.answer(request)
+            answer = self._model.answer(request, lambda: self._is_cancelled(rid))
             for text in answer.texts():
                 if self._is_cancelled(rid):
                     answer.stop("cancelled")
                     break
                 if not first_token_at:
                     first_token_at = time.monotonic()
+                    self._model.end_prefill()
                 self._writer.send(protocol.Token(request_id=rid, text=text))
+        except RuntimeError as err:
+            if not self._is_cancelled(rid):
+                _LOGGER.exception("Generation %s failed", rid)
+                self._writer.send(protocol.Failed(request_id=rid, error=str(err)))
+                return
+            _LOGGER.info("Request %s cancelled during its prefill", rid)
+            seconds = round(time.monotonic() - started, 3)
+            self._writer.send(
+                protocol.Done(request_id=rid, finish_reason="cancelled", seconds=seconds)
+            )
+            return
         except LlmError as err:
             _LOGGER.error("Request %s refused: %s", rid, err)
             self._writer.send(protocol.Failed(request_id=rid, error=str(err), spoken=err.spoken))
             return
-        except (ValueError, RuntimeError) as err:
+        except ValueError as err:
             _LOGGER.exception("Generation %s failed", rid)
             self._writer.send(protocol.Failed(request_id=rid, error=str(err)))
             return
