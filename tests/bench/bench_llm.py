@@ -1,12 +1,13 @@
 """`make bench-llm`: the worker's speed against bare llama_cpp, same model, threads and prompts.
 
-For the configured model (``--model``; default: the small development model) this runs, one
-after the other so they never share the CPU:
+For the configured model (``--model``; default: the small development model) this loads both
 - bare: a child process that loads `llama_cpp.Llama` directly and streams completions;
-- worker: the vest's `LlmClient` and worker process, through the message protocol.
-Each does `--rounds` requests of a ~300-token prompt from an empty cache (every round starts
-with a different word, so no prefix is reused) and prints prompt tokens/s, generated tokens/s,
-time to first token and the process's peak resident memory; then the worker/bare ratios
+- worker: the vest's `LlmClient` and worker process, through the message protocol;
+and alternates their requests (never at the same time), so a drift in the machine's speed
+(other load, heat) hits both alike. Each does a warm-up request, then `--rounds` requests of a
+~300-token prompt (every round starts with a different word, so only the turn marker is reused
+from the cache). Printed: prompt tokens/s, generated tokens/s, time to first token and the
+process's peak resident memory; then the worker/bare ratios
 (targets: >= 0.97 on tokens/s, time to first token within 5 %).
 
 Last, the realistic request: the vest's system prompt (warm in the worker, as on the vest),
@@ -21,13 +22,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from vestsight.journal import Journal
 from vestsight.llm.client import LlmClient
@@ -64,10 +66,11 @@ def round_chat(number: int, filler_words: int) -> list[dict[str, str]]:
     return [{"role": "user", "content": f"{opener}. {' '.join(words)}. {QUESTION}"}]
 
 
-# --- bare llama_cpp (run in a child process) --------------------------------------------------
+# --- bare llama_cpp (a child process serving rounds on stdin) ---------------------------------
 
 
-def bare_rounds(args: argparse.Namespace) -> dict[str, object]:
+def bare_child(args: argparse.Namespace) -> None:
+    """Load the model, then answer each round number read from stdin with a JSON line."""
     from llama_cpp import Llama
 
     llm = Llama(
@@ -77,34 +80,58 @@ def bare_rounds(args: argparse.Namespace) -> dict[str, object]:
         n_threads_batch=args.threads,
         verbose=False,
     )
-    rounds = []
-    for number in range(args.rounds):
-        text = gemma_prompt(gemma_turns(round_chat(number, args.filler)))
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        text = gemma_prompt(gemma_turns(round_chat(int(line), args.filler)))
         tokens = llm.tokenize(text.encode(), add_bos=True, special=True)
         started = time.monotonic()
         first = 0.0
         count = 0
-        for _chunk in llm.create_completion(
+        for chunk in llm.create_completion(
             prompt=tokens, max_tokens=args.tokens, temperature=0.4, seed=7, stream=True
         ):
-            count += 1
-            first = first or time.monotonic() - started
-        rounds.append(asdict(Round(len(tokens), count, first, time.monotonic() - started)))
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"rounds": rounds, "peak_rss_mb": peak_kb / 1024}
+            if chunk["choices"][0]["text"]:  # as the worker counts: pieces of text, not the end
+                count += 1
+                first = first or time.monotonic() - started
+        result = asdict(Round(len(tokens), count, first, time.monotonic() - started))
+        print(json.dumps(result | {"peak_rss_mb": peak_rss_mb(os.getpid())}), flush=True)
 
 
-def run_bare(args: argparse.Namespace) -> tuple[list[Round], float]:
-    command = [sys.executable, "-m", "tests.bench.bench_llm", "--bare-child", "--model", args.model,
-               "--threads", str(args.threads), "--context", str(args.context),
-               "--rounds", str(args.rounds), "--tokens", str(args.tokens),
-               "--filler", str(args.filler)]  # fmt: skip
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    data = json.loads(out.strip().splitlines()[-1])
-    return [Round(**r) for r in data["rounds"]], float(data["peak_rss_mb"])
+class BareChild:
+    def __init__(self, args: argparse.Namespace) -> None:
+        command = [sys.executable, "-m", "tests.bench.bench_llm", "--bare-child",
+                   "--model", args.model, "--threads", str(args.threads),
+                   "--context", str(args.context), "--tokens", str(args.tokens),
+                   "--filler", str(args.filler)]  # fmt: skip
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.peak_rss_mb = 0.0
+        self._reply()  # loaded
+
+    def _reply(self) -> dict[str, Any]:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the bare llama_cpp process ended early")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def round(self, number: int) -> Round:
+        assert self._process.stdin is not None
+        self._process.stdin.write(f"{number}\n")
+        self._process.stdin.flush()
+        data = self._reply()
+        self.peak_rss_mb = float(data.pop("peak_rss_mb"))
+        return Round(**data)
+
+    def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        self._process.wait(timeout=60)
 
 
-# --- the vest's worker, through the protocol ---------------------------------------------------
+# --- the vest's worker, through the protocol, alternating with bare -----------------------------
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -114,7 +141,17 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def worker_rounds(args: argparse.Namespace, system: str) -> tuple[list[Round], float, str]:
+@dataclass
+class Results:
+    bare: list[Round]
+    worker: list[Round]
+    bare_rss: float
+    worker_rss: float
+    sentence: str
+
+
+async def run_rounds(args: argparse.Namespace, system: str) -> Results:
+    """Bare and worker rounds alternate, so a drift in the machine's speed hits both alike."""
     settings = LlmSettings(
         model_path=args.model,
         threads=args.threads,
@@ -123,15 +160,26 @@ async def worker_rounds(args: argparse.Namespace, system: str) -> tuple[list[Rou
         first_token_timeout_s=1800,
         load_timeout_s=1800,
     )
+    bare = await asyncio.to_thread(BareChild, args)
     client = LlmClient(settings, Journal(), lambda state, reason: None, system_prompt=system)
     running = asyncio.create_task(client.run())
     try:
         await asyncio.wait_for(client.ready.wait(), 1800)
-        rounds = [await timed(client, round_chat(n, args.filler)) for n in range(args.rounds)]
+        bare_rounds: list[Round] = []
+        worker_rounds: list[Round] = []
+        for number in range(-1, args.rounds):  # round -1 warms both up
+            bare_round = await asyncio.to_thread(bare.round, number)
+            worker_round = await timed(client, round_chat(number, args.filler))
+            if number >= 0:
+                bare_rounds.append(bare_round)
+                worker_rounds.append(worker_round)
         sentence = await first_sentence(client, system)
         assert client.pid is not None
-        return rounds, peak_rss_mb(client.pid), sentence
+        return Results(
+            bare_rounds, worker_rounds, bare.peak_rss_mb, peak_rss_mb(client.pid), sentence
+        )
     finally:
+        await asyncio.to_thread(bare.close)
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
 
@@ -192,17 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.model = str(resolve_model_path(args.model))
     if args.bare_child:
-        print(json.dumps(bare_rounds(args)))
+        bare_child(args)
         return 0
     print(f"Model {Path(args.model).name}, {args.threads} threads, context {args.context}")
-    bare, bare_rss = run_bare(args)
-    system = Phrases("en").prompt("system")
-    worker, worker_rss, sentence = asyncio.run(worker_rounds(args, system))
-    b = summary("bare", bare, bare_rss)
-    w = summary("worker", worker, worker_rss)
+    results = asyncio.run(run_rounds(args, Phrases("en").prompt("system")))
+    b = summary("bare", results.bare, results.bare_rss)
+    w = summary("worker", results.worker, results.worker_rss)
     print("worker/bare   " + "   ".join(f"{k} {w[k] / b[k]:.3f}" for k in b))
     print(f"Realistic request (system + {IMAGE_TOKENS} image tokens + question), "
-          f"to the first sentence: {sentence}")  # fmt: skip
+          f"to the first sentence: {results.sentence}")  # fmt: skip
     return 0
 
 

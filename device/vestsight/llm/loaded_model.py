@@ -127,8 +127,16 @@ class LoadedModel:
         if not system:
             return 0
         tokens = self.tokenize(system_prefix(system))
+        if len(tokens) > self._context // 2:
+            _LOGGER.warning("System prompt of %d tokens not prefilled: too long", len(tokens))
+            return 0
         self._llm.reset()
-        self._llm.eval(tokens)
+        try:
+            self._llm.eval(tokens)
+        except RuntimeError as err:  # the first request then prefills it: slower, not broken
+            _LOGGER.error("Prefilling the system prompt failed: %s", err)
+            self._llm.reset()
+            return 0
         return len(tokens)
 
     def answer(self, request: protocol.Generate, cancelled: Cancelled) -> Answer:
