@@ -182,9 +182,9 @@ class LoadedModel:
         return Answer(chunks, len(fitted.tokens), evaluated)
 
     def _answer_with_image(self, request: protocol.Generate) -> Answer:
+        """The handler encodes the image and prefills the whole prompt before it returns."""
         assert self._vision is not None
-        evaluated: list[int] = []
-        self._evaluated = evaluated
+        self._evaluated = None  # it clears the cache: nothing is reused
         messages = self._vision.messages(request.messages, request.payload, request.image_type)
         chunks = self._llm.create_chat_completion(
             messages=messages,
@@ -193,4 +193,4 @@ class LoadedModel:
             seed=request.seed,
             stream=True,
         )
-        return Answer(chunks, 0, evaluated)
+        return Answer(chunks, int(self._llm.n_tokens))

@@ -145,7 +145,11 @@ class Worker:
                     first_token_at = time.monotonic()
                     self._model.end_prefill()
                 self._writer.send(protocol.Token(request_id=rid, text=text))
-        except RuntimeError as err:
+        except LlmError as err:
+            _LOGGER.error("Request %s refused: %s", rid, err)
+            self._writer.send(protocol.Failed(request_id=rid, error=str(err), spoken=err.spoken))
+            return
+        except (RuntimeError, ValueError) as err:  # an aborted decode raises one or the other
             if not self._is_cancelled(rid):
                 _LOGGER.exception("Generation %s failed", rid)
                 self._writer.send(protocol.Failed(request_id=rid, error=str(err)))
@@ -155,14 +159,6 @@ class Worker:
             self._writer.send(
                 protocol.Done(request_id=rid, finish_reason="cancelled", seconds=seconds)
             )
-            return
-        except LlmError as err:
-            _LOGGER.error("Request %s refused: %s", rid, err)
-            self._writer.send(protocol.Failed(request_id=rid, error=str(err), spoken=err.spoken))
-            return
-        except ValueError as err:
-            _LOGGER.exception("Generation %s failed", rid)
-            self._writer.send(protocol.Failed(request_id=rid, error=str(err)))
             return
         self._writer.send(
             protocol.Done(
