@@ -8,6 +8,7 @@ speaks once at start. See `vestsight.config_loader` for the loader.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,7 +258,9 @@ class LlmSettings:
     chat_format: str = setting(
         "gemma", "Prompt format the worker builds; Gemma models need gemma.", choices=("gemma",)
     )
-    threads: int = setting(2, "CPU threads for the model (4 on the Pi 5).", min=1, max=8)
+    threads: int = setting(
+        0, "CPU threads for the model; 0 uses every core (4 on the Pi 5, 2 here).", min=0, max=8
+    )
     context_tokens: int = setting(2048, "Context window in tokens.", min=256, max=32768)
     batch_tokens: int = setting(
         512,
@@ -280,6 +283,11 @@ class LlmSettings:
     heartbeat_s: float = setting(
         5.0, "Ping the worker this often; two missed pings restart it.", min=0.5, max=120
     )
+
+    @property
+    def thread_count(self) -> int:
+        """`threads`, with 0 resolved to the number of cores this process may use."""
+        return self.threads or len(os.sched_getaffinity(0))
 
 
 @dataclass(frozen=True)

@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     defaults = LlmSettings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="", help="GGUF file; default: the small dev model")
-    parser.add_argument("--threads", type=int, default=defaults.threads)
+    parser.add_argument("--threads", type=int, default=defaults.thread_count)
     parser.add_argument("--context", type=int, default=defaults.context_tokens)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=48, help="tokens generated per round")

@@ -155,7 +155,7 @@ class LlmClient(Service):
             "--model",
             self._settings.model_path,
             "--threads",
-            str(self._settings.threads),
+            str(self._settings.thread_count),
             "--context",
             str(self._settings.context_tokens),
             "--chat-format",
