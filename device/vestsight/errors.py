@@ -56,6 +56,18 @@ class InputError(DeviceError):
     spoken = "input problem"
 
 
+class GamepadError(InputError):
+    """The gamepad could not be read: not found, not allowed, or it spoke nonsense."""
+
+    spoken = "controller problem"
+
+
+class HidDescriptorError(GamepadError):
+    """A HID report descriptor (a pad's report map) that cannot be parsed."""
+
+    spoken = "the controller's description could not be read"
+
+
 class SpeechError(DeviceError):
     spoken = "speech problem"
 
