@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 ARCH := $(shell uname -m)
-APT_PACKAGES := espeak-ng alsa-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus
+APT_PACKAGES := espeak-ng alsa-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus linux-libc-dev
 
 # llama-cpp-python is compiled from source. Portable flags: never -march=native (the build host is
 # not the vest). On aarch64 target the Pi 5's Cortex-A76 (Armv8.2-A with dot-product and fp16).

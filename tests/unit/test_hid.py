@@ -218,13 +218,13 @@ def test_8bitdo_micro_dpad_as_axes(x: int, y: int, held: set[str]) -> None:
 def test_8bitdo_micro_buttons() -> None:
     tracker = PadTracker(EIGHTBITDO_MICRO_DINPUT)
     assert tracker.update(PadSnapshot(buttons=frozenset({1, 11}))) == [
-        ("b", True),
+        ("a", True),
         ("select", True),
     ]
     assert tracker.update(PadSnapshot(buttons=frozenset({2, 9, 10}))) == [
-        ("b", False),
+        ("a", False),
         ("select", False),
-        ("a", True),
+        ("b", True),
         ("l2", True),
         ("r2", True),
     ]

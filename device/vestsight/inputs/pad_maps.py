@@ -146,11 +146,14 @@ XBOX_WIRELESS_BLE = PadMap(
     triggers=(AxisTrigger(TRIGGER_BRAKE, "l2"), AxisTrigger(TRIGGER_ACCELERATOR, "r2")),
 )
 
+# The Micro's HID button numbers follow its printed letters (button 1 = A, which Linux reports as
+# BTN_SOUTH): Bluepad32's uni_hid_parser_8bitdo.c and SDL's Linux row for the Micro agree; the
+# evdev preset (inputs/evdev_pad.py) cites both, and a test keeps the two presets in step.
 EIGHTBITDO_MICRO_DINPUT = PadMap(
     name="8BitDo Micro (D mode)",
     buttons=(
-        (1, "b"),
-        (2, "a"),
+        (1, "a"),
+        (2, "b"),
         (4, "x"),
         (5, "y"),
         (7, "l"),
@@ -175,8 +178,12 @@ EIGHTBITDO_MICRO_KEYBOARD = PadMap(
         (0x0B, "x"),  # H
         (0x0C, "y"),  # I
         (0x0D, "b"),  # J
-        (0x11, "r"),  # N
-        (0x12, "l"),  # O
+        (0x0E, "l"),  # K
+        (0x0F, "l2"),  # L
+        (0x10, "r"),  # M
+        (0x11, "select"),  # N
+        (0x12, "start"),  # O
+        (0x15, "r2"),  # R
     ),
 )
 
