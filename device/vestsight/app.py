@@ -30,7 +30,8 @@ from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
 from .gpio.pins import Pins
 from .inputs.control_socket import ControlSocket
-from .inputs.events import InputQueue
+from .inputs.evdev_pad import PRESETS, EvdevGamepad
+from .inputs.events import Action, InputEvent, InputQueue, Source
 from .inputs.terminal import TerminalInput, key_help
 from .journal import Journal
 from .llm.client import LlmClient, LlmState
@@ -135,9 +136,35 @@ class VestApp:
             self.vision,
             self.controller,
         ]
+        if settings.gamepad.backend == "evdev":
+            self.wearer_facing.append(self.make_evdev_gamepad())
 
     def request_stop(self) -> None:
         self._stop.set()
+
+    def make_evdev_gamepad(self, **devices: Any) -> EvdevGamepad:
+        """The gamepad service as configured; `devices` may replace how /dev/input is read."""
+        pad = self.settings.gamepad
+
+        def submit(button: str, pressed: bool) -> None:
+            action = Action.PRESS if pressed else Action.RELEASE
+            self.inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="evdev"))
+
+        return EvdevGamepad(
+            submit,
+            PRESETS[pad.preset],
+            names=[n.strip() for n in pad.names.split(",") if n.strip()],
+            addresses=[a.strip() for a in pad.addresses.split(",") if a.strip()],
+            on_connected=lambda name: self._controller_changed("connected", name),
+            on_disconnected=lambda name: self._controller_changed("disconnected", name),
+            **devices,
+        )
+
+    def _controller_changed(self, change: str, name: str) -> None:
+        """The wearer feels and hears the pad come and go (it sleeps when idle)."""
+        self.journal.publish(f"controller.{change}", name=name)
+        self.haptics.play(change)
+        self.speaker.say(self.vest.phrases.say(f"controller_{change}"), source="system")
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -55,6 +55,9 @@ def _languages_with_a_file() -> tuple[str, ...]:
 
 
 LANGUAGES: tuple[str, ...] = _languages_with_a_file()
+
+GAMEPAD_PRESETS: tuple[str, ...] = ("8bitdo-micro-dinput", "8bitdo-micro-keyboard", "generic")
+"""Which codes a pad sends for which button (`vestsight.inputs.evdev_pad.PRESETS`)."""
 """Languages with a phrase file in `vestsight/lang/`: adding a language is adding a file."""
 
 VERBOSITY_LEVELS: tuple[str, ...] = ("brief", "normal", "detailed")

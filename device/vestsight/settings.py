@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .names import COMMAND_NAMES, GAMEPAD_BUTTONS, LANGUAGES
+from .names import COMMAND_NAMES, GAMEPAD_BUTTONS, GAMEPAD_PRESETS, LANGUAGES
 
 
 def setting(
@@ -160,6 +160,30 @@ class HapticSettings:
 
 
 @dataclass(frozen=True)
+class GamepadSettings:
+    backend: str = setting(
+        "evdev",
+        "How the gamepad is read: evdev (a paired pad the kernel shows in /dev/input, such as the "
+        "8BitDo Micro over Classic Bluetooth) or none.",
+        choices=("evdev", "none"),
+    )
+    preset: str = setting(
+        "8bitdo-micro-dinput",
+        "Which codes the pad sends for which button.",
+        choices=GAMEPAD_PRESETS,
+    )
+    names: str = setting(
+        "8BitDo Micro",
+        "Part of the pad's name as the kernel reports it; several separated by commas.",
+    )
+    addresses: str = setting(
+        "",
+        "Bluetooth addresses of the pads allowed, separated by commas (AA:BB:CC:DD:EE:FF); "
+        "empty accepts a pad with a matching name.",
+    )
+
+
+@dataclass(frozen=True)
 class InputSettings:
     terminal: bool = setting(True, "Read keys from the terminal when it is interactive.")
     control_socket: bool = setting(
@@ -299,6 +323,7 @@ class Settings:
     gpio: GpioSettings = field(default_factory=GpioSettings)
     haptics: HapticSettings = field(default_factory=HapticSettings)
     input: InputSettings = field(default_factory=InputSettings)
+    gamepad: GamepadSettings = field(default_factory=GamepadSettings)
     buttons: ButtonMapSettings = field(default_factory=ButtonMapSettings)
     memory: MemorySettings = field(default_factory=MemorySettings)
     power: PowerSettings = field(default_factory=PowerSettings)

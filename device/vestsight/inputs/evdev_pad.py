@@ -173,6 +173,13 @@ GENERIC_GAMEPAD = EvdevMap(
     axes=_HAT,
 )
 
+PRESETS: dict[str, EvdevMap] = {
+    "8bitdo-micro-dinput": EIGHTBITDO_MICRO_DINPUT,
+    "8bitdo-micro-keyboard": EIGHTBITDO_MICRO_KEYBOARD,
+    "generic": GENERIC_GAMEPAD,
+}
+"""By the names `gamepad.preset` accepts (`vestsight.names.GAMEPAD_PRESETS`)."""
+
 
 class EventLike(Protocol):
     """What the decoder reads from an event: `evdev.InputEvent` has these."""
