@@ -205,9 +205,12 @@ async def test_a_prompt_longer_than_the_context_is_fitted_or_refused(journal: Jo
         await harness.supervisor.stop()
 
 
-async def test_an_unusable_projector_leaves_a_text_only_model(journal: Journal) -> None:
-    not_a_projector = str(small_model_path())  # a GGUF, but a language model
-    harness = Harness(journal, LlmSettings(projector_path=not_a_projector, max_answer_tokens=4))
+@pytest.mark.parametrize("projector", ["small model", "missing"])
+async def test_an_unusable_projector_leaves_a_text_only_model(
+    journal: Journal, tmp_path: Path, projector: str
+) -> None:
+    path = small_model_path() if projector == "small model" else tmp_path / "mmproj.gguf"
+    harness = Harness(journal, LlmSettings(projector_path=str(path), max_answer_tokens=4))
     await harness.start()
     try:
         await harness.ready()

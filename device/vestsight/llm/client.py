@@ -116,9 +116,9 @@ class LlmClient(Service):
         self.vision = False
         """The loaded model takes camera images (it has a vision projector)."""
         self.warm_tokens = 0
+        """System-prompt tokens the worker holds prefilled."""
         self.vision_failed = False
         """A vision projector was configured but could not be loaded."""
-        """System-prompt tokens the worker holds prefilled."""
         self._process: asyncio.subprocess.Process | None = None
         self._generations: dict[str, Generation] = {}
         self._ids = itertools.count(1)

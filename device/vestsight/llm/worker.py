@@ -23,7 +23,7 @@ from typing import IO
 from ..errors import LlmError, ModelFileError, ProtocolError
 from . import protocol
 from .loaded_model import LoadedModel
-from .manifest import default_manifest
+from .manifest import ModelEntry, default_manifest
 from .model_files import projector_path, resolve_model_path, verify_listed
 
 _LOGGER = logging.getLogger("vestsight.llm.worker")
@@ -50,6 +50,7 @@ class Worker:
         self._lock = threading.Lock()
         self._busy = threading.Event()
         self._model: LoadedModel | None = None
+        self._projector_refused = False
 
     # --- reader thread ---------------------------------------------------------------------
 
@@ -86,8 +87,10 @@ class Worker:
         try:
             path = resolve_model_path(args.model)
             entry = verify_listed(path, args.manifest)
-            projector = projector_path(args.projector, path, entry, args.manifest)
+            projector = self._usable_projector(path, entry)
             self._model = LoadedModel.load(path, projector, args)
+            if projector is None and self._projector_refused:
+                self._model.vision_failed = True
         except ModelFileError as err:
             _LOGGER.error("%s", err)
             self._writer.send(protocol.LoadFailed(error=err.spoken, advice=str(err)))
@@ -116,6 +119,15 @@ class Worker:
             )
         )
         return True
+
+    def _usable_projector(self, model: Path, entry: ModelEntry | None) -> Path | None:
+        """The checked projector, or None; a missing or damaged one leaves a text-only model."""
+        try:
+            return projector_path(self._args.projector, model, entry, self._args.manifest)
+        except ModelFileError as err:
+            _LOGGER.error("Vision projector refused, answering from text only: %s", err)
+            self._projector_refused = True
+            return None
 
     def serve(self) -> None:
         while (request := self._requests.get()) is not None:
