@@ -60,14 +60,19 @@ def resolve_model_path(configured: str) -> Path:
     return path
 
 
-def verify_listed(path: Path, manifest: Path) -> ModelEntry | None:
-    """Check `path` against its manifest entry (size, sha256); None if the manifest lacks it."""
+def listed_models(manifest: Path) -> list[ModelEntry]:
+    """The manifest's entries, read once per worker start; none (so nothing verified) if absent."""
     if not manifest.is_file():
-        _LOGGER.warning("No model manifest at %s: %s is loaded unverified", manifest, path.name)
-        return None
-    entry = entry_for(path, load_manifest(manifest))
+        _LOGGER.warning("No model manifest at %s: model files are loaded unverified", manifest)
+        return []
+    return load_manifest(manifest)
+
+
+def verify_listed(path: Path, entries: list[ModelEntry]) -> ModelEntry | None:
+    """Check `path` against its manifest entry (size, sha256); None if the manifest lacks it."""
+    entry = entry_for(path, entries)
     if entry is None:
-        _LOGGER.warning("%s is not in %s: loaded unverified", path.name, manifest)
+        _LOGGER.warning("%s is not in the model manifest: loaded unverified", path.name)
         return None
     if not entry.pinned:
         _LOGGER.warning("%s has no sha256 in the manifest: loaded unverified", path.name)
@@ -77,7 +82,7 @@ def verify_listed(path: Path, manifest: Path) -> ModelEntry | None:
 
 
 def projector_path(
-    configured: str, model: Path, entry: ModelEntry | None, manifest: Path
+    configured: str, model: Path, entry: ModelEntry | None, entries: list[ModelEntry]
 ) -> Path | None:
     """The vision projector to load with `model`, checked; None when the model has none.
 
@@ -88,11 +93,11 @@ def projector_path(
     if configured:
         path = Path(configured).expanduser()
         check_model_file(path)
-        verify_listed(path, manifest)
+        verify_listed(path, entries)
         return path
     if entry is None or not entry.projector:
         return None
-    paired = next((e for e in load_manifest(manifest) if e.name == entry.projector), None)
+    paired = next((e for e in entries if e.name == entry.projector), None)
     if paired is None:
         _LOGGER.warning("%s names projector %s, which is not listed", entry.name, entry.projector)
         return None
@@ -101,7 +106,7 @@ def projector_path(
         _LOGGER.warning("No vision projector %s beside the model: text findings only", path)
         return None
     check_model_file(path)
-    verify_listed(path, manifest)
+    verify_listed(path, entries)
     return path
 
 

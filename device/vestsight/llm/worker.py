@@ -24,7 +24,7 @@ from ..errors import LlmError, ModelFileError, ProtocolError
 from . import protocol
 from .loaded_model import LoadedModel
 from .manifest import ModelEntry, default_manifest
-from .model_files import projector_path, resolve_model_path, verify_listed
+from .model_files import listed_models, projector_path, resolve_model_path, verify_listed
 
 _LOGGER = logging.getLogger("vestsight.llm.worker")
 
@@ -86,8 +86,9 @@ class Worker:
         started = time.monotonic()
         try:
             path = resolve_model_path(args.model)
-            entry = verify_listed(path, args.manifest)
-            projector = self._usable_projector(path, entry)
+            entries = listed_models(args.manifest)
+            entry = verify_listed(path, entries)
+            projector = self._usable_projector(path, entry, entries)
             self._model = LoadedModel.load(path, projector, args)
             if projector is None and self._projector_refused:
                 self._model.vision_failed = True
@@ -120,10 +121,12 @@ class Worker:
         )
         return True
 
-    def _usable_projector(self, model: Path, entry: ModelEntry | None) -> Path | None:
+    def _usable_projector(
+        self, model: Path, entry: ModelEntry | None, entries: list[ModelEntry]
+    ) -> Path | None:
         """The checked projector, or None; a missing or damaged one leaves a text-only model."""
         try:
-            return projector_path(self._args.projector, model, entry, self._args.manifest)
+            return projector_path(self._args.projector, model, entry, entries)
         except ModelFileError as err:
             _LOGGER.error("Vision projector refused, answering from text only: %s", err)
             self._projector_refused = True
