@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.bench.process_memory import peak_rss_mb
 from vestsight.journal import Journal
 from vestsight.llm.client import LlmClient
 from vestsight.llm.model_files import resolve_model_path
@@ -132,13 +133,6 @@ class BareChild:
 
 
 # --- the vest's worker, through the protocol, alternating with bare -----------------------------
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 @dataclass

@@ -39,7 +39,6 @@ import importlib
 import json
 import logging
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -52,6 +51,8 @@ from typing import Any, BinaryIO
 
 import gguf
 import numpy as np
+
+from tests.bench.process_memory import peak_rss_mb
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -446,19 +447,6 @@ def build(args: argparse.Namespace, hp: Hparams) -> None:
     print(f"{out}  {out.stat().st_size / 1e9:.3f} GB  tensors: {counts}")
 
 
-def _peak_rss_kib() -> int:
-    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over execve, so
-    a child started by the builder would report the builder's own peak."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError as err:
-        _LOGGER.warning("No /proc/self/status (%s): peak RSS from getrusage", err)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def check_generation(path: Path, n_ctx: int, threads: int, n_predict: int) -> dict[str, float]:
     """Load `path`, run a short prompt and `n_predict` tokens; timings and this process's RSS."""
     from llama_cpp import Llama
@@ -475,14 +463,13 @@ def check_generation(path: Path, n_ctx: int, threads: int, n_predict: int) -> di
     for _ in range(n_predict):
         llm.eval([llm.sample(temp=0.8)])
     gen_s = time.perf_counter() - started
-    peak_kib = _peak_rss_kib()
     return {
         "load_s": round(load_s, 2),
         "prompt_tokens": len(tokens),
         "prompt_tok_s": round(len(tokens) / prompt_s, 2),
         "generated_tokens": n_predict,
         "gen_tok_s": round(n_predict / gen_s, 2),
-        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "peak_rss_mib": round(peak_rss_mb(), 1),
     }
 
 
