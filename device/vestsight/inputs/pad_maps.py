@@ -131,18 +131,22 @@ class PadTracker:
         return edges
 
 
+_GAMEPAD_NUMBERING = (
+    (1, "a"),
+    (2, "b"),
+    (4, "x"),
+    (5, "y"),
+    (7, "l"),
+    (8, "r"),
+    (11, "select"),
+    (12, "start"),
+)
+"""Button-page numbers of pads laid out as Linux's gamepad codes (button n = BTN_SOUTH + n - 1:
+BTN_A, B, C, X, Y, Z, TL, TR, TL2, TR2, SELECT, START)."""
+
 XBOX_WIRELESS_BLE = PadMap(
     name="Xbox Wireless Controller (BLE, firmware 5.x)",
-    buttons=(
-        (1, "a"),
-        (2, "b"),
-        (4, "x"),
-        (5, "y"),
-        (7, "l"),
-        (8, "r"),
-        (11, "select"),
-        (12, "start"),
-    ),
+    buttons=_GAMEPAD_NUMBERING,
     triggers=(AxisTrigger(TRIGGER_BRAKE, "l2"), AxisTrigger(TRIGGER_ACCELERATOR, "r2")),
 )
 
@@ -151,18 +155,7 @@ XBOX_WIRELESS_BLE = PadMap(
 # evdev preset (inputs/evdev_pad.py) cites both, and a test keeps the two presets in step.
 EIGHTBITDO_MICRO_DINPUT = PadMap(
     name="8BitDo Micro (D mode)",
-    buttons=(
-        (1, "a"),
-        (2, "b"),
-        (4, "x"),
-        (5, "y"),
-        (7, "l"),
-        (8, "r"),
-        (9, "l2"),
-        (10, "r2"),
-        (11, "select"),
-        (12, "start"),
-    ),
+    buttons=(*_GAMEPAD_NUMBERING, (9, "l2"), (10, "r2")),  # its triggers are buttons
     axis_dpads=(AxisDpad(AXIS_X, "left", "right"), AxisDpad(AXIS_Y, "up", "down")),
 )
 
