@@ -108,3 +108,8 @@ lock: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) run .pytest_cache .mypy_cache .ruff_cache
+
+# The SD card image (image-build/) and the hardware-in-the-loop bench (tests/hil/) keep their
+# targets beside their code.
+-include image-build/image.mk
+-include tests/hil/hil.mk
