@@ -177,7 +177,7 @@ def test_the_report_keeps_json_a_summary_and_a_plot(tmp_path: Path) -> None:
     assert svg.tag.endswith("svg") and len(svg.findall(".//{*}circle")) == 3
     lines = history(runs).splitlines()
     assert len(lines) == 3 and lines[1].startswith("20260101")
-    assert lines[1].endswith("\t6ms") and lines[2].endswith("\t9ms")  # medians
+    assert lines[1].endswith("\t6.0ms") and lines[2].endswith("\t9.0ms")  # medians
 
 
 def test_the_bench_pad_reads_as_every_vest_button_through_the_vest_parser() -> None:
