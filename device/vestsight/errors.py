@@ -68,6 +68,12 @@ class HidDescriptorError(GamepadError):
     spoken = "the controller's description could not be read"
 
 
+class GamepadLinkError(GamepadError):
+    """A Bluetooth LE pad was found but cannot be used: not bonded, no HID service or reports."""
+
+    spoken = "the controller could not be used"
+
+
 class SpeechError(DeviceError):
     spoken = "speech problem"
 

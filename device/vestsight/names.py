@@ -55,9 +55,15 @@ def _languages_with_a_file() -> tuple[str, ...]:
 
 
 LANGUAGES: tuple[str, ...] = _languages_with_a_file()
-
-GAMEPAD_PRESETS: tuple[str, ...] = ("8bitdo-micro-dinput", "8bitdo-micro-keyboard", "generic")
-"""Which codes a pad sends for which button (`vestsight.inputs.evdev_pad.PRESETS`)."""
 """Languages with a phrase file in `vestsight/lang/`: adding a language is adding a file."""
+
+GAMEPAD_PRESETS: tuple[str, ...] = (
+    "8bitdo-micro-dinput",
+    "8bitdo-micro-keyboard",
+    "xbox-wireless",
+    "generic",
+)
+"""Which codes a pad sends for which button: `vestsight.inputs.evdev_pad.PRESETS` (evdev) and
+`vestsight.inputs.pad_maps.HID_PRESETS` (BLE), keyed by these names."""
 
 VERBOSITY_LEVELS: tuple[str, ...] = ("brief", "normal", "detailed")

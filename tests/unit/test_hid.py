@@ -30,7 +30,7 @@ from vestsight.inputs.pad_maps import (
     EIGHTBITDO_MICRO_DINPUT,
     EIGHTBITDO_MICRO_KEYBOARD,
     GENERIC_GAMEPAD,
-    PRESETS,
+    HID_PRESETS,
     VEST_BUTTONS,
     XBOX_WIRELESS_BLE,
     ButtonEdge,
@@ -244,7 +244,7 @@ def test_generic_gamepad_order() -> None:
 
 
 def test_presets_use_only_vest_button_names() -> None:
-    for preset in PRESETS:
+    for preset in HID_PRESETS.values():
         names = {n for _, n in preset.buttons + preset.keys + preset.consumer}
         names |= {t.name for t in preset.triggers} | set(preset.hat or ())
         names |= {n for d in preset.axis_dpads for n in (d.negative, d.positive)}
@@ -353,7 +353,7 @@ def test_signed_logical_range() -> None:
 def test_random_reports_never_raise(caplog: pytest.LogCaptureFixture) -> None:
     rng = random.Random(1914)
     decoders = [HidDecoder(descriptor(p.name)) for p in sorted(DATA.glob("*.hex"))]
-    trackers = [PadTracker(preset) for preset in PRESETS]
+    trackers = [PadTracker(preset) for preset in HID_PRESETS.values()]
     with caplog.at_level(logging.WARNING, logger="vestsight.inputs.hid"):
         for _ in range(3000):
             payload = rng.randbytes(rng.randrange(0, 40))

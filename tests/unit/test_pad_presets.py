@@ -27,4 +27,4 @@ def test_the_micro_in_keyboard_mode_has_the_same_keys_on_both_paths() -> None:
 
 
 def test_every_configurable_preset_exists() -> None:
-    assert set(evdev_pad.PRESETS) == set(GAMEPAD_PRESETS)
+    assert set(evdev_pad.PRESETS) == set(GAMEPAD_PRESETS) == set(pad_maps.HID_PRESETS)

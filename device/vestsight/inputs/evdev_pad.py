@@ -176,6 +176,8 @@ GENERIC_GAMEPAD = EvdevMap(
 PRESETS: dict[str, EvdevMap] = {
     "8bitdo-micro-dinput": EIGHTBITDO_MICRO_DINPUT,
     "8bitdo-micro-keyboard": EIGHTBITDO_MICRO_KEYBOARD,
+    # Through the kernel (hid-generic or xpadneo) the Xbox pad follows the Linux gamepad numbering.
+    "xbox-wireless": GENERIC_GAMEPAD,
     "generic": GENERIC_GAMEPAD,
 }
 """By the names `gamepad.preset` accepts (`vestsight.names.GAMEPAD_PRESETS`)."""

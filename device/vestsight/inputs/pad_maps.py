@@ -200,4 +200,10 @@ GENERIC_GAMEPAD = PadMap(
     ),
 )
 
-PRESETS = (XBOX_WIRELESS_BLE, EIGHTBITDO_MICRO_DINPUT, EIGHTBITDO_MICRO_KEYBOARD, GENERIC_GAMEPAD)
+HID_PRESETS: dict[str, PadMap] = {
+    "8bitdo-micro-dinput": EIGHTBITDO_MICRO_DINPUT,
+    "8bitdo-micro-keyboard": EIGHTBITDO_MICRO_KEYBOARD,
+    "xbox-wireless": XBOX_WIRELESS_BLE,
+    "generic": GENERIC_GAMEPAD,
+}
+"""By the names `gamepad.preset` accepts (`vestsight.names.GAMEPAD_PRESETS`)."""
