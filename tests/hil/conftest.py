@@ -100,6 +100,7 @@ async def target(
         from tests.hil.pi_target import pi_target
 
         async with pi_target(bench_report) as vest:
+            await vest.wait_model(LOAD_TIMEOUT)
             yield vest
         return
     from tests.hil.sim_target import SimTarget

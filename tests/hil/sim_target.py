@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -84,17 +85,20 @@ class SimTarget(VestTarget):
 
     async def _connect_pad(self, app: VestApp) -> None:
         pad = SimulatedPad(PRESETS[app.settings.gamepad.preset])
-        service = app.make_evdev_gamepad(
-            list_devices=pad.bus.list_devices,
-            open_device=pad.bus.open_device,
-            backoff=(0.05, 0.1),
-        )
+        devices: dict[str, Any] = {
+            "list_devices": pad.bus.list_devices,
+            "open_device": pad.bus.open_device,
+            "backoff": (0.05, 0.1),
+        }
+        service = _evdev_gamepad(app, devices)
+        await self.client.until_status(lambda s: not s["speaking"])  # "ready" heard out
         since = time.monotonic()
         pad.plug()
         app.supervisor.start(service)
         await self.client.expect(event("controller.connected"), since)
         self._pad = pad
-        await self.quiet()  # "Controller connected." is not part of the next scenario
+        await self.client.until_status(lambda s: not s["speaking"])
+        await self.motor_idle()  # "Controller connected." is not part of the next scenario
 
     async def close(self) -> None:
         app, task, self.app, self._task = self.app, self._task, None, None
@@ -171,8 +175,8 @@ class SimTarget(VestTarget):
         self._pad.plug()
         return before
 
-    async def signal_worker(self, signal_number: int) -> int:
-        pid = (await self.client.status())["llm_pid"]
+    async def signal_worker(self, signal_number: int, pid: int | None = None) -> int:
+        pid = pid or (await self.client.status())["llm_pid"]
         assert pid, "no model worker running"
         os.kill(pid, signal_number)
         return int(pid)
@@ -200,3 +204,12 @@ class SimTarget(VestTarget):
 
 def _ready(records: list[Record]) -> Record:
     return next(r for r in records if r["event"] == "vest.ready")
+
+
+def _evdev_gamepad(app: VestApp, devices: dict[str, Any]) -> Any:
+    """The vest's own evdev gamepad service, reading the simulated pad's device bus."""
+    make_gamepad = getattr(app, "make_gamepad", None)
+    if make_gamepad is None:  # the app before its gamepad factory (vestsight.gamepad)
+        return app.make_evdev_gamepad(**devices)  # type: ignore[attr-defined]
+    evdev = dataclasses.replace(app.settings.gamepad, backend="evdev")
+    return make_gamepad(evdev, **devices)

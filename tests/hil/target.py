@@ -161,8 +161,16 @@ class VestTarget(abc.ABC):
     async def pad_on(self) -> float: ...
 
     @abc.abstractmethod
-    async def signal_worker(self, signal_number: int) -> int:
-        """Send a signal to the model worker process; its pid."""
+    async def signal_worker(self, signal_number: int, pid: int | None = None) -> int:
+        """Send a signal to the model worker process (the running one, or `pid`); its pid."""
+
+    async def sound_cut(self, pressed: float, utterance: Record) -> float | None:
+        """When the speaker fell silent after `pressed` cut `utterance` (its speech.start).
+
+        From the journal here; a target with a microphone on the speaker line hears it.
+        """
+        end = await self.client.expect(event("speech.end", id=utterance["id"]), pressed)
+        return float(end["mono"]) if end["outcome"] == "interrupted" else None
 
     @abc.abstractmethod
     async def unplug_camera(self) -> float: ...

@@ -21,6 +21,10 @@ from vestsight.settings import ButtonMapSettings
 pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
 
 MAPS = ButtonMapSettings()
+MODEL_FIRST = frozenset({"what_is_this", "tell_more"})
+"""Commands whose first words may be the model's (nothing found at once): felt as the thinking
+rhythm meanwhile, heard within the model's time rather than the fast path's."""
+MODEL_S = 60.0
 CASES = [
     *[("gamepad", b, False, c) for b, c in MAPS.gamepad.items()],
     *[("gamepad", b, True, c) for b, c in MAPS.gamepad_hold.items()],
@@ -70,5 +74,6 @@ async def test_a_command_is_felt_then_heard(
     if command != "stop":
         assert seen.first("speech.start") is not None
         to_audio = seen.to_audio()
-        assert to_audio is not None and to_audio < SANITY_S, seen.sounds
+        bound = MODEL_S if command in MODEL_FIRST else SANITY_S
+        assert to_audio is not None and to_audio < bound, seen.sounds
         assert seen.sounds[0].rms_dbfs > -45
