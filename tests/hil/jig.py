@@ -42,11 +42,13 @@ class BenchJig:
         )
         self._lock = threading.Lock()
         self._edges: list[tuple[float, int]] = [(time.monotonic(), int(self._motor.value))]
-        self._motor.pin.when_changed = self._motor_changed
+        self._motor.when_activated = lambda: self._motor_changed(1)
+        self._motor.when_deactivated = lambda: self._motor_changed(0)
 
-    def _motor_changed(self, _ticks: object, state: int) -> None:
+    def _motor_changed(self, state: int) -> None:
+        """gpiozero's callback thread: stamp the edge at once on the bench clock."""
         with self._lock:
-            self._edges.append((time.monotonic(), int(state)))
+            self._edges.append((time.monotonic(), state))
 
     @property
     def buttons(self) -> tuple[str, ...]:
