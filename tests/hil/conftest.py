@@ -3,7 +3,7 @@
 ``--hil-target=sim`` (the default, as in CI) starts the simulated vest in the test's loop;
 ``--hil-target=pi`` drives a real vest on the bench and needs the bench's environment
 (`tests/hil/bench_settings.py`, `hardware/BENCH.md`); without it every scenario is skipped
-with the reason. One vest serves the whole session; scenarios that restart it say so.
+with the reason. One vest serves every scenario of tests/hil; scenarios that restart it say so.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def report_folder(config: pytest.Config, target: str, tmp: pytest.TempPathFactor
     return bench_home() / "runs" / f"{stamp}-{target}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bench_report(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BenchReport]:
@@ -89,13 +89,13 @@ def scenario(request: pytest.FixtureRequest, bench_report: BenchReport) -> Itera
     record.outcome = "failed" if failed else "skipped" if skipped else "passed"
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def target(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     bench_report: BenchReport,
 ) -> AsyncIterator[VestTarget]:
-    """The vest under test, powered on once for the session."""
+    """The vest under test, powered on once for tests/hil (and stopped when they are done)."""
     name = target_name(request.config)
     if name == "pi":
         from tests.hil.pi_target import pi_target

@@ -6,7 +6,6 @@ proven without its hardware).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import shutil
@@ -191,8 +190,3 @@ def test_the_bench_pad_reads_as_every_vest_button_through_the_vest_parser() -> N
         assert [(e.name, e.pressed) for e in released] == [(button, False)]
     with pytest.raises(ValueError, match="home"):
         input_report(["home"])
-
-
-async def test_nothing_here_waits_unbounded() -> None:
-    """A guard that this module's async pieces (none yet) keep to the bound."""
-    assert await asyncio.wait_for(asyncio.sleep(0, result=True), TIMEOUT)

@@ -11,7 +11,7 @@ from tests.hil.observe import note, observe
 from tests.hil.report import ScenarioRecord
 from tests.hil.target import VestTarget
 
-pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="package")]
 
 
 async def test_an_unplugged_camera_is_heard_and_comes_back(

@@ -12,13 +12,13 @@ import time
 
 import pytest
 
-from tests.conftest import event
+from tests.conftest import TIMEOUT, event
 from tests.hil.observe import SANITY_S, note, observe
 from tests.hil.report import ScenarioRecord
 from tests.hil.target import VestTarget
 from vestsight.settings import ButtonMapSettings
 
-pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="package")]
 
 MAPS = ButtonMapSettings()
 MODEL_FIRST = frozenset({"what_is_this", "tell_more"})
@@ -57,7 +57,8 @@ async def test_a_command_is_felt_then_heard(
     if command == "stop":
         await client.expect(event("command.done", command="stop"), pressed)
     else:  # the first sentence is heard to its end: its whole sound is on the line
-        first = await client.expect(event("speech.start"), pressed)
+        within = MODEL_S if command in MODEL_FIRST else TIMEOUT
+        first = await client.expect(event("speech.start"), pressed, within)
         await client.expect(event("speech.end", id=first["id"]), pressed)
     # The buzz has ended (or given way to the next pattern) before the motor line is read.
     await client.expect(
@@ -66,7 +67,7 @@ async def test_a_command_is_felt_then_heard(
     until = time.monotonic()
     await target.quiet()
     seen = await observe(target, pressed, until)
-    note(scenario, seen)
+    note(scenario, seen, "press, model answers" if command in MODEL_FIRST else "press")
 
     assert seen.felt[0] == "ack" and seen.felt_as("ack"), seen.pulses
     to_haptic = seen.to_haptic()

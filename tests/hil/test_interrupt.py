@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import event
@@ -9,7 +11,7 @@ from tests.hil.observe import SANITY_S, note, observe
 from tests.hil.report import ScenarioRecord
 from tests.hil.target import VestTarget
 
-pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="package")]
 
 
 @pytest.mark.parametrize(
@@ -32,8 +34,9 @@ async def test_a_press_cuts_the_speech(
     silent_at = await target.sound_cut(pressed, speaking)
     assert silent_at is not None
     await client.expect(event("haptic.end", pattern="ack"), pressed)
+    until = time.monotonic()
     await target.quiet()
-    seen = await observe(target, pressed)
+    seen = await observe(target, pressed, until)
     note(scenario, seen)
     scenario.latency("press → silence", silent_at - pressed)
     assert 0 <= silent_at - pressed < SANITY_S

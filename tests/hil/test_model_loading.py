@@ -17,7 +17,7 @@ from tests.hil.target import VestTarget
 from tests.integration.llm_harness import LOAD_TIMEOUT
 from vestsight.journal import Record
 
-pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="package")]
 
 
 async def test_describe_while_the_model_loads(target: VestTarget, scenario: ScenarioRecord) -> None:

@@ -1,7 +1,7 @@
 """Power-on to "ready": heard, felt, timed; the model announces itself when it has loaded.
 
 On the simulated vest "power" is starting the app; on the bench it is the vest's power (or its
-service) coming on. The session's vest is replaced by this one for the scenarios after it.
+service) coming on. The bench's vest is this one for the scenarios after it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.hil.report import ScenarioRecord
 from tests.hil.target import VestTarget
 from tests.integration.llm_harness import LOAD_TIMEOUT
 
-pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="package")]
 
 
 async def test_power_on_to_ready_is_heard_felt_and_timed(

@@ -10,7 +10,7 @@ from tests.hil.report import ScenarioRecord
 from tests.hil.scenes import BENCH_SCENES, SCENES
 from tests.hil.target import VestTarget
 
-pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="package")]
 
 COMMANDS = {"x": "read", "y": "ahead"}
 

@@ -13,7 +13,7 @@ from tests.hil.report import ScenarioRecord
 from tests.hil.target import VestTarget
 from tests.integration.llm_harness import LOAD_TIMEOUT
 
-pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.hil, pytest.mark.model, pytest.mark.asyncio(loop_scope="package")]
 
 
 async def test_a_killed_worker_is_heard_restarting_and_answers_again(
