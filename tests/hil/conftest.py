@@ -23,6 +23,7 @@ from tests.integration.llm_harness import LOAD_TIMEOUT
 TARGETS = ("sim", "pi")
 REPORT_KEY = pytest.StashKey[BenchReport]()
 PHASE_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+TARGET_KEY = pytest.StashKey[VestTarget]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,6 +88,24 @@ def scenario(request: pytest.FixtureRequest, bench_report: BenchReport) -> Itera
     failed = [r for r in phases.values() if r.failed]
     skipped = [r for r in phases.values() if r.skipped]
     record.outcome = "failed" if failed else "skipped" if skipped else "passed"
+    vest = request.config.stash.get(TARGET_KEY, None)
+    if failed and vest is not None and not record.spoken:
+        _what_the_journal_saw(record, vest, started)
+
+
+def _what_the_journal_saw(record: ScenarioRecord, vest: VestTarget, since: float) -> None:
+    """A failed scenario still tells the bench engineer what the vest said and did."""
+    try:
+        history = vest.client.history
+    except AttributeError:  # never connected
+        return
+    seen = [r for r in history if r["mono"] >= since]
+    record.spoken += [
+        r["text"] for r in seen if r["event"] == "speech.queued" and r["source"] != "earcon"
+    ]
+    record.felt += [r["pattern"] for r in seen if r["event"] == "haptic" and r["felt"]]
+    events = [r["event"] for r in seen]
+    record.notes.append(f"failed; journal since its start: {', '.join(events[-40:]) or 'nothing'}")
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
@@ -101,6 +120,7 @@ async def target(
         from tests.hil.pi_target import pi_target
 
         async with pi_target(bench_report) as vest:
+            request.config.stash[TARGET_KEY] = vest
             await vest.wait_model(LOAD_TIMEOUT)
             yield vest
         return
@@ -108,6 +128,7 @@ async def target(
 
     vest = SimTarget(tmp_path_factory.mktemp("hil-sim"), SCENES["astronaut"].photo)
     bench_report.context["target"] = "simulated vest (espeak-ng WAV, MockFactory, Gemma 3 270M)"
+    request.config.stash[TARGET_KEY] = vest
     try:
         await vest.power_on()
         await vest.wait_model(LOAD_TIMEOUT)
