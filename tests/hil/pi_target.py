@@ -84,19 +84,37 @@ class PiTarget(VestTarget):
             await _run(command)
         else:
             pytest.skip("no way to restart the vest: set VESTSIGHT_HIL_POWER_ON or the power line")
-        await self.connect()
+        for _attempt in range(3):  # the link may first reach the vest that is stopping
+            await self.connect()
+            records = await self._startup(hook)
+            if records is not None:
+                return PowerOn(started, records[-1], records)
+        raise AssertionError("the vest did not come back after its restart")
+
+    async def _startup(self, hook: StartHook | None) -> list[Record] | None:
+        """Records until "ready" (None if the link closed first), each given to `hook`."""
         records: list[Record] = []
+        client = self.client
         while not records or records[-1]["event"] != "vest.ready":
             seen = len(records)
-            await self.client.expect(lambda _r, seen=seen: len(self.client.history) > seen,
-                                     within=START_TIMEOUT)  # fmt: skip
-            for record in self.client.history[seen:]:
+            more = asyncio.create_task(
+                client.expect(
+                    lambda _r, seen=seen: len(client.history) > seen, within=START_TIMEOUT
+                )
+            )
+            await asyncio.wait({more, client._pump}, return_when=asyncio.FIRST_COMPLETED)
+            if not more.done():
+                more.cancel()
+                await asyncio.gather(more, return_exceptions=True)
+                return None
+            more.result()
+            for record in client.history[seen:]:
                 records.append(record)
                 if hook is not None:
                     await hook(record)
                 if record["event"] == "vest.ready":
                     break
-        return PowerOn(started, records[-1], records)
+        return records
 
     async def close(self) -> None:
         await self._close_link()

@@ -24,8 +24,8 @@ from tests.hil.bench_settings import (
     from_environment,
 )
 from tests.hil.jig import BenchJig
-from tests.hil.links import open_link
-from tests.hil.target import BenchClient, VestClock
+from tests.hil.pi_target import PiTarget
+from tests.hil.target import VestClock
 from tests.integration.vest import running_vest
 
 LOCAL_SSH = "sh -c 'exec sh -c \"$2\"' ssh-stand-in"
@@ -113,7 +113,7 @@ async def test_the_speaker_capture_finds_speech_on_the_bench_clock(
     assert await capture.sounds(capture.start, capture.start + 0.9) == []
 
 
-async def test_the_ssh_link_reaches_a_vest_through_the_bridge(tmp_path: Path) -> None:
+async def test_the_real_target_reaches_a_vest_through_ssh_and_the_bridge(tmp_path: Path) -> None:
     config = {"llm": {"enabled": False}, "gamepad": {"backend": "none"}}
     async with running_vest(tmp_path, config) as (app, _client, _startup):
         settings = BenchSettings(
@@ -124,17 +124,24 @@ async def test_the_ssh_link_reaches_a_vest_through_the_bridge(tmp_path: Path) ->
             bridge=f"{sys.executable} -m vestsight.control_bridge "
             f"--socket {app.control_socket.path} --wait 5",
         )
-        async with open_link(settings) as (reader, writer):
-            client = BenchClient(reader, writer, VestClock(same_clock=False))
-            assert (await client.request(cmd="subscribe"))["ok"]
+        jig = BenchJig(settings.pins, pin_factory=MockFactory())
+        target = PiTarget(settings, jig, AudioCapture("hw:9,9", tmp_path / "speaker.raw"))
+        try:
+            await target.connect()
+            client = target.client
             assert (await client.status())["llm"] == "off"
+            pressed = await target.tap("start")  # no emulated pad: through the control socket
+            press = await client.expect(event("input", button="start", action="press"), pressed)
+            await client.expect(event("command.done", command="status"), pressed)
             pressed = await client.tap("main", source="gpio")  # through gpiozero on the vest
-            press = await client.expect(event("input", button="main", action="press"), pressed)
+            main = await client.expect(event("input", button="main", action="press"), pressed)
             ack = await client.expect(event("haptic", pattern="ack"), pressed)
-            await client.close()
-    assert press["origin"] == "gpiozero" and "vest_mono" in press
-    assert abs(press["mono"] - press["vest_mono"]) < 0.5  # one machine: the offset is tiny
-    assert 0 <= ack["mono"] - press["mono"] < 1.0
+        finally:
+            await target.close()
+            jig.close()
+    assert press["origin"] == "socket" and main["origin"] == "gpiozero"
+    assert "vest_mono" in main and abs(main["mono"] - main["vest_mono"]) < 0.5  # one machine
+    assert 0 <= ack["mono"] - main["mono"] < 1.0
 
 
 def test_the_real_target_is_skipped_with_its_reason_unless_configured() -> None:
