@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .camera import CameraService, make_camera_backend
 from .cli import parse_args
@@ -26,12 +26,12 @@ from .config_loader import LoadedSettings, default_config_path, load_settings
 from .console import echo_to_console
 from .controller import Controller
 from .errors import MemoryStoreError, VisionError
+from .gamepad import PadFeedback, make_gamepad
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
 from .gpio.pins import Pins
 from .inputs.control_socket import ControlSocket
-from .inputs.evdev_pad import PRESETS, EvdevGamepad
-from .inputs.events import Action, InputEvent, InputQueue, Source
+from .inputs.events import InputQueue
 from .inputs.terminal import TerminalInput, key_help
 from .journal import Journal
 from .llm.client import LlmClient, LlmState
@@ -39,6 +39,7 @@ from .llm.model_files import models_dir
 from .memory import MemoryStore
 from .phrases import Phrases
 from .power import PowerMonitor
+from .settings import GamepadSettings
 from .speech import earcons
 from .speech.output import choose_output
 from .speech.speaker import Priority, Speaker
@@ -48,6 +49,10 @@ from .systemd import SystemdNotifier
 from .vision import make_detectors, ocr_languages_for
 from .vision.ocr import TesseractOcr
 from .vision.service import VisionService
+
+if TYPE_CHECKING:
+    from .inputs.ble_pad import BlePad
+    from .inputs.evdev_pad import EvdevGamepad
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -136,35 +141,29 @@ class VestApp:
             self.vision,
             self.controller,
         ]
-        if settings.gamepad.backend == "evdev":
-            self.wearer_facing.append(self.make_evdev_gamepad())
+        self.pad_feedback = PadFeedback(self.vest, self.inputs, self._tell)
+        self.gamepad = self.make_gamepad()
+        if self.gamepad is not None:
+            self.wearer_facing.append(self.gamepad)
 
     def request_stop(self) -> None:
         self._stop.set()
 
-    def make_evdev_gamepad(self, **devices: Any) -> EvdevGamepad:
-        """The gamepad service as configured; `devices` may replace how /dev/input is read."""
-        pad = self.settings.gamepad
+    def make_gamepad(
+        self, settings: GamepadSettings | None = None, **backends: Any
+    ) -> EvdevGamepad | BlePad | None:
+        """The gamepad service (`status` reports it) as configured, or as `settings` say;
+        `backends` may replace how devices are reached (`vestsight.gamepad.make_gamepad`)."""
+        pad = make_gamepad(settings or self.settings.gamepad, self.pad_feedback, **backends)
+        self.vest.gamepad = pad
+        return pad
 
-        def submit(button: str, pressed: bool) -> None:
-            action = Action.PRESS if pressed else Action.RELEASE
-            self.inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="evdev"))
-
-        return EvdevGamepad(
-            submit,
-            PRESETS[pad.preset],
-            names=[n.strip() for n in pad.names.split(",") if n.strip()],
-            addresses=[a.strip() for a in pad.addresses.split(",") if a.strip()],
-            on_connected=lambda name: self._controller_changed("connected", name),
-            on_disconnected=lambda name: self._controller_changed("disconnected", name),
-            **devices,
-        )
-
-    def _controller_changed(self, change: str, name: str) -> None:
-        """The wearer feels and hears the pad come and go (it sleeps when idle)."""
-        self.journal.publish(f"controller.{change}", name=name)
-        self.haptics.play(change)
-        self.speaker.say(self.vest.phrases.say(f"controller_{change}"), source="system")
+    def _tell(self, text: str) -> None:
+        """Say `text` now, or right after "ready" while the vest is starting."""
+        if self._announced:
+            self.speaker.say(text, source="system")
+        else:
+            self._startup_notes.append(text)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -277,10 +276,7 @@ class VestApp:
 
     def _detector_unavailable(self, name: str, error: VisionError) -> None:
         self.journal.publish("vision.unavailable", detector=name, error=str(error))
-        if self._announced:
-            self.speaker.say(error.spoken, source="system")
-        else:
-            self._startup_notes.append(error.spoken)  # said right after "ready"
+        self._tell(error.spoken)
 
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
         if state is LlmState.READY:
@@ -311,6 +307,9 @@ class VestApp:
             "model": self.llm.model_name,
             "speaking": self.speaker.speaking,
             "command": self.controller.running_command,
+            "controller": None
+            if self.gamepad is None
+            else {"connected": self.gamepad.connected, "battery": self.gamepad.battery_percent},
             "language": self.settings.general.language,
         }
 

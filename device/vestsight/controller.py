@@ -6,6 +6,9 @@ starts, speech stops, the running command is cancelled (which cancels its genera
 - if a spoken menu is open, the D-pad moves through it, A picks, B cancels;
 - a button with a long-press command waits: released before `hold_ms`, it runs its short-press
   command; held, it buzzes a second time and runs its long-press command;
+- a button with a double-press command, once released, waits `double_ms` for a second press: if
+  it comes, the double-press command runs (that press's release and hold do nothing more);
+  otherwise the short-press command runs;
 - otherwise its command starts at once, as a task of its own.
 
 A command that fails is never silent: its error is spoken and felt.
@@ -54,8 +57,18 @@ class Controller(Service):
         buttons = vest.settings.buttons
         self._maps = {Source.GAMEPAD: buttons.gamepad, Source.GPIO: buttons.gpio}
         self._hold_maps = {Source.GAMEPAD: buttons.gamepad_hold, Source.GPIO: buttons.gpio_hold}
+        self._double_maps = {
+            Source.GAMEPAD: buttons.gamepad_double,
+            Source.GPIO: buttons.gpio_double,
+        }
         self._hold_s = buttons.hold_ms / 1000
-        self._waiting: tuple[Source, str, asyncio.TimerHandle] | None = None
+        self._double_s = buttons.double_ms / 1000
+        self._waiting: tuple[Source, str, asyncio.TimerHandle | None] | None = None
+        """A press waiting for its release (and, with a hold command, for the hold time)."""
+        self._tap: tuple[Source, str, asyncio.TimerHandle] | None = None
+        """A released press waiting for a second press (buttons with a double command)."""
+        self._second_press: tuple[Source, str] | None = None
+        """The second press of a double: its release does nothing."""
         self._menu: _Menu | None = None
         vest.choose = self.choose
 
@@ -71,6 +84,7 @@ class Controller(Service):
                 self.handle(await self._inputs.get())
         finally:
             self._forget_waiting()
+            self._forget_tap()
             self._cancel_command()
 
     def handle(self, event: InputEvent) -> None:
@@ -90,24 +104,49 @@ class Controller(Service):
             return  # gpiozero's own "held" events: the controller times holds itself
         vest.haptics.play("ack")
         vest.speaker.stop()
+        key = (event.source, event.button)
+        second = self._tap is not None and self._tap[:2] == key
         self._forget_waiting()
+        self._forget_tap()
         if self._menu is not None and self._menu_press(event.button):
             return
         self._cancel_command()
+        if second:
+            self._second_press = key
+            vest.journal.publish("input.double", source=event.source.value, button=event.button)
+            self._start(self._double_maps[event.source].get(event.button), event.button)
+            return
+        self._second_press = None
         if event.button in self._hold_maps[event.source]:
             timer = asyncio.get_running_loop().call_later(
                 self._hold_s, self._held, event.source, event.button
             )
             self._waiting = (event.source, event.button, timer)
             return
+        if event.button in self._double_maps[event.source]:
+            self._waiting = (event.source, event.button, None)  # wait for the release
+            return
         self._start(self._maps[event.source].get(event.button), event.button)
 
     def _released(self, event: InputEvent) -> None:
+        key = (event.source, event.button)
+        if self._second_press == key:
+            self._second_press = None
+            return
         waiting = self._waiting
-        if waiting is None or waiting[:2] != (event.source, event.button):
+        if waiting is None or waiting[:2] != key:
             return
         self._forget_waiting()
+        if event.button in self._double_maps[event.source]:
+            timer = asyncio.get_running_loop().call_later(self._double_s, self._single, *key)
+            self._tap = (event.source, event.button, timer)
+            return
         self._start(self._maps[event.source].get(event.button), event.button)
+
+    def _single(self, source: Source, button: str) -> None:
+        """No second press came: it was a single press after all."""
+        self._tap = None
+        self._start(self._maps[source].get(button), button)
 
     def _held(self, source: Source, button: str) -> None:
         self._waiting = None
@@ -116,9 +155,14 @@ class Controller(Service):
         self._start(self._hold_maps[source].get(button), button)
 
     def _forget_waiting(self) -> None:
-        if self._waiting is not None:
+        if self._waiting is not None and self._waiting[2] is not None:
             self._waiting[2].cancel()
-            self._waiting = None
+        self._waiting = None
+
+    def _forget_tap(self) -> None:
+        if self._tap is not None:
+            self._tap[2].cancel()
+            self._tap = None
 
     def _start(self, command: str | None, button: str) -> None:
         vest = self._vest

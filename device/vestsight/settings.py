@@ -164,8 +164,9 @@ class GamepadSettings:
     backend: str = setting(
         "evdev",
         "How the gamepad is read: evdev (a paired pad the kernel shows in /dev/input, such as the "
-        "8BitDo Micro over Classic Bluetooth) or none.",
-        choices=("evdev", "none"),
+        "8BitDo Micro over Classic Bluetooth), ble (a Bluetooth LE pad read through bleak, such "
+        "as the Xbox Wireless Controller; bluetoothd runs without its hog plugin) or none.",
+        choices=("evdev", "ble", "none"),
     )
     preset: str = setting(
         "8bitdo-micro-dinput",
@@ -174,7 +175,8 @@ class GamepadSettings:
     )
     names: str = setting(
         "8BitDo Micro",
-        "Part of the pad's name as the kernel reports it; several separated by commas.",
+        "Part of the pad's name as the kernel or its advertisement gives it; several separated "
+        "by commas.",
     )
     addresses: str = setting(
         "",
@@ -240,11 +242,28 @@ class ButtonMapSettings:
         "Vest button = command, when held down for hold_ms.",
         values=COMMAND_NAMES,
     )
+    gamepad_double: dict[str, str] = setting(
+        {},
+        "Gamepad button = command, when pressed twice within double_ms. Such a button runs its "
+        "short-press command only once double_ms has passed without a second press.",
+        keys=GAMEPAD_BUTTONS,
+        values=COMMAND_NAMES,
+    )
+    gpio_double: dict[str, str] = setting(
+        {}, "Vest button = command, when pressed twice within double_ms.", values=COMMAND_NAMES
+    )
     hold_ms: int = setting(
         600,
         "A press held this long is a long press (buttons with a hold command only).",
         min=250,
         max=3000,
+    )
+    double_ms: int = setting(
+        350,
+        "A second press this soon after a release is a double press (buttons with a "
+        "double-press command only).",
+        min=150,
+        max=1000,
     )
 
 

@@ -6,17 +6,24 @@ control, so "speech starts before generation finishes" is shown deterministicall
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import io
+from collections.abc import AsyncIterator
 
 import numpy as np
 from PIL import Image
 
 from tests.conftest import event, recording
 from vestsight import commands
+from vestsight.aio import cancel_and_wait
 from vestsight.camera.jpeg import MODEL_IMAGE_SIDE, model_jpeg
 from vestsight.commands import Vest
+from vestsight.controller import Controller
 from vestsight.inputs.events import Action, InputEvent, InputQueue, Source
 from vestsight.journal import Journal
+from vestsight.settings import ButtonMapSettings
 
 
 def press(inputs: InputQueue, button: str) -> None:
@@ -114,3 +121,74 @@ async def test_a_button_without_a_command_says_so(vest, journal: Journal) -> Non
         inputs.submit(InputEvent(Source.GPIO, "aux", Action.PRESS, origin="test"))
         said = await log.expect(event("speech.queued", source="command"))
     assert said["text"] == "Button aux has no command."
+
+
+@contextlib.asynccontextmanager
+async def controller_with(vest: Vest, **buttons: object) -> AsyncIterator[InputQueue]:
+    """A second controller on the same vest, with its own button maps and input queue."""
+    settings = dataclasses.replace(
+        vest.settings, buttons=dataclasses.replace(vest.settings.buttons, **buttons)
+    )
+    inputs = InputQueue()
+    controller = Controller(dataclasses.replace(vest, settings=settings), inputs)
+    task = asyncio.create_task(controller.run())
+    try:
+        yield inputs
+    finally:
+        await cancel_and_wait([task])
+
+
+DOUBLE = {
+    "gamepad": {**ButtonMapSettings().gamepad, "x": "repeat"},
+    "gamepad_double": {"x": "status"},
+    "double_ms": 400,
+}
+
+
+async def test_double_press_runs_its_own_command_and_never_the_single(
+    vest, journal: Journal
+) -> None:
+    async with controller_with(vest[0], **DOUBLE) as inputs, recording(journal) as log:
+        press(inputs, "x")
+        press(inputs, "x")  # the second press comes well inside double_ms
+        await log.expect(event("input.double", button="x"))
+        await log.expect(event("command.done", command="status"))
+        acks = [r for r in log.history if r["event"] == "haptic" and r["pattern"] == "ack"]
+        assert len(acks) == 2  # each press is felt at once, the double as much as the single
+        started = [r["command"] for r in log.history if r["event"] == "command.start"]
+        assert started == ["status"]
+
+
+async def test_single_press_of_a_double_button_runs_once_the_window_passes(
+    vest, journal: Journal
+) -> None:
+    async with controller_with(vest[0], **DOUBLE) as inputs, recording(journal) as log:
+        press(inputs, "x")
+        released = await log.expect(event("input", button="x", action="release"))
+        started = await log.expect(event("command.start", command="repeat"))
+        assert started["mono"] - released["mono"] >= 0.4  # it waited for a second press
+        await log.expect(event("command.done", command="repeat"))
+        assert not [r for r in log.history if r["event"] == "input.double"]
+
+
+async def test_another_button_during_the_window_drops_the_pending_single(
+    vest, journal: Journal
+) -> None:
+    async with controller_with(vest[0], **DOUBLE) as inputs, recording(journal) as log:
+        press(inputs, "x")
+        press(inputs, "start")  # a different button: its own command, the tap is forgotten
+        await log.expect(event("command.done", command="status"))
+        pending = log.history[-1]["mono"]
+        press(inputs, "b")  # a later press still cancels nothing left over from the tap
+        await log.expect(event("command.done", command="stop"), since=pending)
+        started = [r["command"] for r in log.history if r["event"] == "command.start"]
+        assert started == ["status", "stop"]
+
+
+async def test_help_speaks_double_presses_too(vest, journal: Journal) -> None:
+    async with controller_with(vest[0], **DOUBLE) as inputs, recording(journal) as log:
+        inputs.submit(InputEvent(Source.GAMEPAD, "select", Action.PRESS, origin="test"))
+        inputs.submit(InputEvent(Source.GAMEPAD, "select", Action.RELEASE, origin="test"))
+        await log.expect(event("command.done", command="help"))
+        said = [r["text"] for r in log.history if r["event"] == "speech.queued"]
+        assert "X, twice: status." in said

@@ -26,6 +26,7 @@ from vestsight.inputs.evdev_pad import (  # noqa: E402
     EvdevGamepad,
     EvdevMap,
 )
+from vestsight.inputs.events import PadCallbacks  # noqa: E402
 from vestsight.names import GAMEPAD_BUTTONS  # noqa: E402
 
 WITHIN = 10.0
@@ -313,6 +314,15 @@ class Recorder:
     def disconnected(self, name: str) -> None:
         self.seen.put_nowait(("disconnected", name))
 
+    def callbacks(self) -> PadCallbacks:
+        return PadCallbacks(
+            submit=self.submit,
+            connected=self.connected,
+            disconnected=self.disconnected,
+            refused=lambda name, address: self.seen.put_nowait(("refused", address)),
+            missing=lambda: self.seen.put_nowait(("missing",)),
+        )
+
     async def next(self, count: int = 1) -> list[tuple[str, ...]]:
         return [await asyncio.wait_for(self.seen.get(), WITHIN) for _ in range(count)]
 
@@ -321,10 +331,8 @@ def service(bus: FakeBus, recorder: Recorder, **kwargs: object) -> EvdevGamepad:
     options: dict[str, object] = {"names": ["8bitdo micro"], "backoff": (0.01, 0.02)}
     options.update(kwargs)
     return EvdevGamepad(
-        recorder.submit,
+        recorder.callbacks(),
         EIGHTBITDO_MICRO_DINPUT,
-        on_connected=recorder.connected,
-        on_disconnected=recorder.disconnected,
         list_devices=bus.list_devices,
         open_device=bus.open_device,
         **options,
@@ -389,6 +397,7 @@ async def test_ready_without_a_pad_then_found_later() -> None:
     try:
         await asyncio.wait_for(pad.ready.wait(), WITHIN)
         assert not pad.connected
+        assert await recorder.next() == [("missing",)]  # told once, however long it sleeps
         bus.plug("/dev/input/event7", MICRO, MICRO_ADDRESS)
         assert await recorder.next() == [("connected", MICRO)]
     finally:
@@ -404,6 +413,7 @@ async def test_allow_list_refuses_an_unknown_address(caplog: pytest.LogCaptureFi
         await asyncio.wait_for(pad.ready.wait(), WITHIN)
         assert not pad.connected
         assert bus.opened and all(d.closed and not d.grabbed for d in bus.opened)
+        assert await recorder.next(2) == [("refused", "aa:bb:cc:dd:ee:ff"), ("missing",)]
         bus.plug("/dev/input/event5", MICRO, MICRO_ADDRESS)  # the allowed one
         assert await recorder.next() == [("connected", MICRO)]
         assert bus.live("/dev/input/event5").grabbed
@@ -456,7 +466,7 @@ async def test_a_failed_grab_is_logged_and_the_pad_still_works(
 
 def test_a_pad_needs_a_name_or_an_address() -> None:
     with pytest.raises(ValueError, match="name or an address"):
-        EvdevGamepad(lambda button, pressed: None)
+        EvdevGamepad(PadCallbacks(submit=lambda button, pressed: None))
 
 
 def test_default_device_listing_uses_evdev() -> None:

@@ -24,12 +24,15 @@ async def help_(vest: Vest) -> None:
     phrases = vest.phrases
     buttons = vest.settings.buttons
     lines = [phrases.say("help_intro")]
-    for button_map, key in (
-        (buttons.gamepad, "help_item"),
-        (buttons.gamepad_hold, "help_held_item"),
-        (buttons.gpio, "help_item"),
-        (buttons.gpio_hold, "help_held_item"),
-    ):
+    maps = [(buttons.gpio, "help_item"), (buttons.gpio_hold, "help_held_item")]
+    maps.append((buttons.gpio_double, "help_double_item"))
+    if vest.settings.gamepad.backend != "none":  # the pad's buttons first: it is in the hand
+        maps[:0] = [
+            (buttons.gamepad, "help_item"),
+            (buttons.gamepad_hold, "help_held_item"),
+            (buttons.gamepad_double, "help_double_item"),
+        ]
+    for button_map, key in maps:
         for button, command in button_map.items():
             lines.append(
                 phrases.say(
@@ -64,6 +67,13 @@ async def status(vest: Vest) -> None:
         parts.append(phrases.say("status_broken", parts=names))
     else:
         parts.append(phrases.say("status_working"))
+    pad = vest.gamepad
+    if pad is not None and not pad.connected:
+        parts.append(phrases.say("status_no_controller"))
+    elif pad is not None and pad.battery_percent is not None:
+        parts.append(phrases.say("status_controller_battery", percent=pad.battery_percent))
+    elif pad is not None:
+        parts.append(phrases.say("status_controller"))
     llm_state = phrases.word("llm_states", vest.llm.state.value)
     parts.append(phrases.say("status_llm", llm_state=llm_state))
     vest.last_answer = parts

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..camera import CameraService
 from ..gpio.haptics import HapticMotor
+from ..inputs.events import GamepadService
 from ..journal import Journal
 from ..llm.client import LlmClient
 from ..memory import MemoryStore
@@ -51,6 +52,8 @@ class Vest:
     """Set by the controller: a spoken menu worked with the buttons."""
     parts_ready: Callable[[], dict[str, bool]] = dict
     """Set by the app: each part's name and whether it is working now, for "status"."""
+    gamepad: GamepadService | None = None
+    """Set by the app when a gamepad is configured, for "status"."""
     last_answer: list[str] = field(default_factory=list)
     """The sentences last said in answer to a command, for "repeat"."""
     last_exchange: list[dict[str, str]] = field(default_factory=list)

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bleak import BleakClient, BleakScanner
@@ -34,8 +33,9 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.exc import BleakError
 
-from ..errors import GamepadError, GamepadLinkError, VestsightError
+from ..errors import GamepadError, GamepadLinkError
 from ..supervisor import Service
+from .events import PadCallbacks
 from .hid import HidDecoder, parse_report_descriptor
 from .pad_maps import PadMap, PadTracker
 
@@ -57,23 +57,6 @@ INPUT_REPORT = 1
 QUEUE_SIZE = 256
 """Reports waiting to be decoded; a pad sends one per change, so this is never full in use."""
 LOW_BATTERY_PERCENT = 15
-
-
-@dataclass(frozen=True)
-class PadCallbacks:
-    """What the pad service tells the app. Each is called on the event loop."""
-
-    submit: Callable[[str, bool], object]
-    """A vest button went down (True) or up (False)."""
-    connected: Callable[[str], object] = lambda name: None
-    disconnected: Callable[[str], object] = lambda name: None
-    refused: Callable[[str, str], object] = lambda name, address: None
-    """A pad with a matching name but an address not on the allow-list (once per address)."""
-    missing: Callable[[], object] = lambda: None
-    """The first search found no pad (once per start)."""
-    unusable: Callable[[str, VestsightError], object] = lambda name, error: None
-    """A pad was found but cannot be used (once, until a pad connects)."""
-    battery: Callable[[int], object] = lambda percent: None
 
 
 class BlePad(Service):
@@ -127,7 +110,20 @@ class BlePad(Service):
         searched = False
         failures = 0
         while True:
-            device = await self._scan()
+            try:
+                device = await self._scan()
+            except (BleakError, OSError) as error:  # no adapter, bluetoothd down, no D-Bus
+                failures += 1
+                self._unusable(
+                    "Bluetooth",
+                    GamepadLinkError(
+                        f"scanning failed: {type(error).__name__}: {error}",
+                        advice="is bluetoothd running and the adapter powered? (bluetoothctl show)",
+                        spoken="Bluetooth is not working",
+                    ),
+                )
+                await asyncio.sleep(self._delay(failures))
+                continue
             if device is None:
                 if not searched:
                     self._tell.missing()
@@ -141,7 +137,7 @@ class BlePad(Service):
                 failures = 0
             except (GamepadError, BleakError, TimeoutError, OSError) as error:
                 failures += 1
-                self._unusable(device, error)
+                self._unusable(device.name or device.address, error)
             await asyncio.sleep(self._delay(failures))
 
     def _delay(self, failures: int) -> float:
@@ -203,9 +199,9 @@ class BlePad(Service):
                 if not cancelled:
                     self._tell.disconnected(name)
 
-    def _unusable(self, device: BLEDevice, error: Exception) -> None:
+    def _unusable(self, name: str, error: Exception) -> None:
         """Log every failure; tell the wearer once, so a pad that never works is not silent."""
-        _LOGGER.warning("Controller %s could not be used: %s", device.address, error)
+        _LOGGER.warning("Controller %s could not be used: %s", name, error)
         if self._told_unusable:
             return
         self._told_unusable = True
@@ -213,7 +209,7 @@ class BlePad(Service):
             error = GamepadLinkError(
                 f"{type(error).__name__}: {error}", advice="is the pad paired and trusted?"
             )
-        self._tell.unusable(device.name or device.address, error)
+        self._tell.unusable(name, error)
 
     @contextlib.asynccontextmanager
     async def _subscribed(

@@ -28,6 +28,7 @@ from typing import Protocol
 
 from ..names import GAMEPAD_BUTTONS
 from ..supervisor import Service
+from .events import PadCallbacks
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -314,9 +315,9 @@ class EvdevGamepad(Service):
     A device is the pad when its name contains one of `names` (case-insensitive; any name when
     `names` is empty) and, when `addresses` is not empty, its ``uniq`` is one of them. For a
     Bluetooth HID device ``uniq`` is the pad's address; ``phys`` is the vest's own adapter, so it
-    is not used. Edges go to ``submit(button, pressed)``; ``on_connected(name)`` and
-    ``on_disconnected(name)`` tell the app, so it can speak and buzz. A cancel is not a
-    disconnection: held buttons are released, `on_disconnected` is not called.
+    is not used. Edges, connections, refusals and "no pad found" go to `callbacks`, so the app
+    can speak and buzz. A cancel is not a disconnection: held buttons are released,
+    ``callbacks.disconnected`` is not called.
     """
 
     name = "evdev_gamepad"
@@ -324,13 +325,11 @@ class EvdevGamepad(Service):
 
     def __init__(
         self,
-        submit: Callable[[str, bool], object],
+        callbacks: PadCallbacks,
         mapping: EvdevMap = GENERIC_GAMEPAD,
         *,
         names: Sequence[str] = (),
         addresses: Iterable[str] = (),
-        on_connected: Callable[[str], object] | None = None,
-        on_disconnected: Callable[[str], object] | None = None,
         list_devices: Callable[[], Sequence[str]] = evdev_list_devices,
         open_device: Callable[[str], InputDeviceLike] = evdev_open_device,
         backoff: Sequence[float] = (0.5, 1.0, 2.0, 5.0),
@@ -341,18 +340,19 @@ class EvdevGamepad(Service):
             raise ValueError("an evdev gamepad needs a name or an address to look for")
         if not backoff or min(backoff) <= 0:
             raise ValueError("backoff needs at least one delay, all above 0 s")
-        self._submit = submit
+        self._tell = callbacks
         self._decoder = EvdevDecoder(mapping)
         self._names = tuple(n.lower() for n in names)
         self._addresses = frozenset(_address(a) for a in addresses)
-        self._on_connected = on_connected
-        self._on_disconnected = on_disconnected
         self._list_devices = list_devices
         self._open_device = open_device
         self._backoff = tuple(backoff)
         self._grab = grab
         self._connected = False
+        self.battery_percent: int | None = None
+        """Not read: the kernel shows a Classic pad's battery, if at all, in power_supply."""
         self._told: set[tuple[str | bytes, str]] = set()
+        self._refused: set[tuple[str | bytes, str]] = set()
 
     @property
     def connected(self) -> bool:
@@ -362,6 +362,8 @@ class EvdevGamepad(Service):
         attempt = 0
         while True:
             device = self._find()
+            if device is None and not self.ready.is_set():
+                self._tell.missing()
             self.ready.set()
             if device is None:
                 await asyncio.sleep(self._backoff[min(attempt, len(self._backoff) - 1)])
@@ -399,6 +401,9 @@ class EvdevGamepad(Service):
                 device.path,
                 address,
             )
+            if (device.path, address) not in self._refused:
+                self._refused.add((device.path, address))
+                self._tell.refused(device.name, address)
             return False
         return True
 
@@ -415,11 +420,10 @@ class EvdevGamepad(Service):
                     )
             self._connected = True
             _LOGGER.info("Controller %r connected at %s (%s)", name, device.path, device.uniq)
-            if self._on_connected is not None:
-                self._on_connected(name)
+            self._tell.connected(name)
             async for event in device.async_read_loop():
                 for button, pressed in self._decoder.feed(event):
-                    self._submit(button, pressed)
+                    self._tell.submit(button, pressed)
         except OSError as error:  # ENODEV: the pad went to sleep or out of range
             _LOGGER.info("Controller %r went away: %s", name, error)
         except asyncio.CancelledError:
@@ -428,10 +432,10 @@ class EvdevGamepad(Service):
         finally:
             device.close()
             for button, pressed in self._decoder.release_all():
-                self._submit(button, pressed)
+                self._tell.submit(button, pressed)
             was_connected, self._connected = self._connected, False
-            if was_connected and not cancelled and self._on_disconnected is not None:
-                self._on_disconnected(name)
+            if was_connected and not cancelled:
+                self._tell.disconnected(name)
 
     def _tell_once(
         self, path: str | bytes, what: str, level: int, message: str, *args: object

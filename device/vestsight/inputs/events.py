@@ -6,7 +6,11 @@ import asyncio
 import enum
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..errors import VestsightError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,3 +55,30 @@ class InputQueue:
 
     async def get(self) -> InputEvent:
         return await self._queue.get()
+
+
+@dataclass(frozen=True)
+class PadCallbacks:
+    """What a gamepad service (evdev or BLE) tells the app; each is called on the event loop."""
+
+    submit: Callable[[str, bool], object]
+    """A vest button went down (True) or up (False)."""
+    connected: Callable[[str], object] = lambda name: None
+    disconnected: Callable[[str], object] = lambda name: None
+    refused: Callable[[str, str], object] = lambda name, address: None
+    """A pad with a matching name but an address not on the allow-list (once per address)."""
+    missing: Callable[[], object] = lambda: None
+    """The first search found no pad (once per start)."""
+    unusable: Callable[[str, VestsightError], object] = lambda name, error: None
+    """A pad was found but cannot be used (once, until a pad connects)."""
+    battery: Callable[[int], object] = lambda percent: None
+
+
+class GamepadService(Protocol):
+    """What the app and "status" read from either gamepad service."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    battery_percent: int | None
+    """The pad's battery, when it reports one and is connected."""

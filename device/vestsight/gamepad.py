@@ -1,0 +1,128 @@
+"""The gamepad as the app sees it: which service reads it, and what the wearer hears and feels.
+
+`make_gamepad` builds the configured service (evdev for Classic and kernel-handled pads, bleak for
+BLE pads, or none). `PadFeedback` receives what that service tells (`PadCallbacks`) and makes
+every state of the pad heard or felt, and journalled:
+
+- connected / disconnected: a haptic pattern and a sentence;
+- no pad found at start: said once, so a wearer never presses a sleeping pad wondering;
+- a pad refused by the allow-list, or found but unusable: said once, with the error buzz;
+- the pad's battery: journalled; said when it runs low.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .commands.vest import Vest
+from .errors import VestsightError
+from .inputs.events import Action, InputEvent, InputQueue, PadCallbacks, Source
+from .settings import GamepadSettings
+from .speech.speaker import Priority
+
+if TYPE_CHECKING:
+    from .inputs.ble_pad import BlePad
+    from .inputs.evdev_pad import EvdevGamepad
+
+_LOGGER = logging.getLogger(__name__)
+
+LOW_PAD_BATTERY_PERCENT = 15
+PRESET_NAMES = {
+    "8bitdo-micro-dinput": "8BitDo Micro",
+    "8bitdo-micro-keyboard": "8BitDo Micro",
+    "xbox-wireless": "Xbox Wireless Controller",
+    "generic": "gamepad",
+}
+"""The name looked for when the config gives neither names nor addresses."""
+
+
+class PadFeedback:
+    """Turns what a gamepad service tells into input events, speech, haptics and journal records.
+
+    `tell` says a sentence now, or right after "ready" while the vest is still starting.
+    """
+
+    def __init__(self, vest: Vest, inputs: InputQueue, tell: Callable[[str], None]) -> None:
+        self._vest = vest
+        self._inputs = inputs
+        self._tell = tell
+
+    def callbacks(self, origin: str) -> PadCallbacks:
+        def submit(button: str, pressed: bool) -> None:
+            action = Action.PRESS if pressed else Action.RELEASE
+            self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin=origin))
+
+        return PadCallbacks(
+            submit=submit,
+            connected=lambda name: self._changed("connected", name),
+            disconnected=lambda name: self._changed("disconnected", name),
+            refused=self._refused,
+            missing=self._missing,
+            unusable=self._unusable,
+            battery=self._battery,
+        )
+
+    def _changed(self, change: str, name: str) -> None:
+        """The wearer feels and hears the pad come and go (it sleeps when idle)."""
+        vest = self._vest
+        vest.journal.publish(f"controller.{change}", name=name)
+        vest.haptics.play(change)
+        vest.speaker.say(vest.phrases.say(f"controller_{change}"), source="system")
+
+    def _missing(self) -> None:
+        self._vest.journal.publish("controller.missing")
+        self._tell(self._vest.phrases.say("controller_missing"))
+
+    def _refused(self, name: str, address: str) -> None:
+        self._vest.journal.publish("controller.refused", name=name, address=address)
+        self._vest.haptics.play("error")
+        self._tell(self._vest.phrases.say("controller_refused"))
+
+    def _unusable(self, name: str, error: VestsightError) -> None:
+        vest = self._vest
+        vest.journal.publish("controller.unusable", name=name, error=str(error))
+        vest.haptics.play("error")
+        self._tell(vest.phrases.say("controller_unusable", reason=error.spoken))
+
+    def _battery(self, percent: int) -> None:
+        vest = self._vest
+        vest.journal.publish("controller.battery", percent=percent)
+        if percent <= LOW_PAD_BATTERY_PERCENT:
+            text = vest.phrases.say("controller_battery_low", percent=percent)
+            vest.speaker.say(text, priority=Priority.URGENT, source="system")
+
+
+def make_gamepad(
+    settings: GamepadSettings, feedback: PadFeedback, **backends: Any
+) -> EvdevGamepad | BlePad | None:
+    """The configured gamepad service, or None. `backends` replace how devices are reached
+    (evdev: ``list_devices``, ``open_device``; BLE: ``scanner_backend``, ``client_backend``)."""
+    names = [n.strip() for n in settings.names.split(",") if n.strip()]
+    addresses = [a.strip() for a in settings.addresses.split(",") if a.strip()]
+    if not names and not addresses:
+        names = [PRESET_NAMES[settings.preset]]
+        _LOGGER.warning("gamepad.names and addresses are both empty: looking for %r", names[0])
+    if settings.backend == "evdev":
+        from .inputs.evdev_pad import PRESETS, EvdevGamepad
+
+        return EvdevGamepad(
+            feedback.callbacks("evdev"),
+            PRESETS[settings.preset],
+            names=names,
+            addresses=addresses,
+            **backends,
+        )
+    if settings.backend == "ble":
+        from .inputs.ble_pad import BlePad  # imports bleak
+        from .inputs.pad_maps import HID_PRESETS
+
+        return BlePad(
+            feedback.callbacks("ble"),
+            HID_PRESETS[settings.preset],
+            names=names,
+            addresses=addresses,
+            **backends,
+        )
+    return None
