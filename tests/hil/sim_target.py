@@ -208,8 +208,4 @@ def _ready(records: list[Record]) -> Record:
 
 def _evdev_gamepad(app: VestApp, devices: dict[str, Any]) -> Any:
     """The vest's own evdev gamepad service, reading the simulated pad's device bus."""
-    make_gamepad = getattr(app, "make_gamepad", None)
-    if make_gamepad is None:  # the app before its gamepad factory (vestsight.gamepad)
-        return app.make_evdev_gamepad(**devices)  # type: ignore[attr-defined]
-    evdev = dataclasses.replace(app.settings.gamepad, backend="evdev")
-    return make_gamepad(evdev, **devices)
+    return app.make_gamepad(dataclasses.replace(app.settings.gamepad, backend="evdev"), **devices)
