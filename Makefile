@@ -23,7 +23,7 @@ endif
 INSTALLED := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model
 
-.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm gemma3n-random bench-gemma3n
+.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm gemma3n-random bench-gemma3n bench-controls
 
 help:
 	@echo "make setup | run | test | lint | typecheck | check | model | models | bench | lock | clean"
@@ -60,7 +60,7 @@ models: $(INSTALLED)
 	$(PY) -m vestsight.modelstore fetch --manifest models/manifest.toml $(MODELS) $(if $(PIN),--pin)
 
 # Benchmarks print numbers; they are not tests.
-bench: bench-vision bench-llm
+bench: bench-vision bench-llm bench-controls
 
 # MODEL=path/to/model.gguf measures another model (e.g. the random-weight Gemma 3n of
 # make gemma3n-random); THREADS=4 on the Pi.
@@ -80,6 +80,10 @@ bench-gemma3n: gemma3n-random
 
 bench-vision: setup
 	$(PY) -m tests.bench.bench_vision
+
+# Press -> haptic ack from the input queue, an evdev pad and a BLE pad (through bleak).
+bench-controls: setup
+	$(PY) -m tests.bench.bench_controls
 
 run: setup
 	$(PY) -m vestsight --config device/vestsight.toml
