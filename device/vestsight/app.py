@@ -272,7 +272,8 @@ class VestApp:
             text = self.vest.phrases.say(
                 "service_failed", name=self.vest.phrases.word("services", service.name)
             )
-        self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
+        if not self.speaker.is_pending(text):  # a command that failed with it may have said it
+            self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
 
     def _detector_unavailable(self, name: str, error: VisionError) -> None:
         self.journal.publish("vision.unavailable", detector=name, error=str(error))
@@ -306,6 +307,7 @@ class VestApp:
             "llm_pid": self.llm.pid,
             "model": self.llm.model_name,
             "speaking": self.speaker.speaking,
+            "haptic": self.haptics.playing,
             "command": self.controller.running_command,
             "controller": None
             if self.gamepad is None

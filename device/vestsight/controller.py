@@ -187,7 +187,7 @@ class Controller(Service):
             _LOGGER.error("Command %s failed: %s", command, err)
             vest.journal.publish("command.failed", command=command, error=str(err))
             vest.haptics.play("error")
-            if err.spoken:
+            if err.spoken and not vest.speaker.is_pending(err.spoken):  # e.g. the supervisor
                 vest.speaker.say(err.spoken, priority=Priority.URGENT, source="error")
             return
         except Exception:

@@ -62,6 +62,7 @@ class PiTarget(VestTarget):
         reader, writer = await link.__aenter__()
         self._link = link
         self.client = BenchClient(reader, writer, VestClock(same_clock=False))
+        await asyncio.wait_for(self.client.sync_clock(), START_TIMEOUT)
         reply = await asyncio.wait_for(self.client.request(cmd="subscribe"), START_TIMEOUT)
         assert reply["ok"], reply
 

@@ -28,9 +28,11 @@ StartHook = Callable[[Record], Awaitable[None]]
 class VestClock:
     """Maps a vest's journal times onto the bench clock.
 
-    The same clock (simulated vest): nothing to do. Another machine: the offset is the smallest
-    (bench receive time - vest time) seen, which converges on the true offset plus the link's
-    fastest one-way delay (a few ms over USB or a LAN).
+    The same clock (simulated vest): nothing to do. Another machine: `BenchClient.sync_clock`
+    asks the vest's clock (the control socket's ``clock``) and keeps the sample with the shortest
+    round trip, whose midpoint is off by at most half that trip. Until then, and as a floor, the
+    offset is the smallest (bench receive time - vest time) seen, which is the true offset plus
+    the link's fastest one-way delay.
     """
 
     def __init__(self, same_clock: bool) -> None:
@@ -60,6 +62,23 @@ class BenchClient(VestClient):
         if _key(record) not in self._keys:
             self._keys.add(_key(record))
             await super().add(record)
+
+    async def sync_clock(self, samples: int = 8) -> None:
+        """Set the clock offset from the vest's own clock (best round trip of `samples`)."""
+        if self.clock.same_clock:
+            return
+        best: tuple[float, float] | None = None
+        for _ in range(samples):
+            sent = time.monotonic()
+            reply = await self.request(cmd="clock")
+            received = time.monotonic()
+            if not reply.get("ok"):
+                return  # an older vest without "clock": keep the estimate from the records
+            trip = received - sent
+            if best is None or trip < best[0]:
+                best = (trip, (sent + received) / 2 - float(reply["mono"]))
+        if best is not None:
+            self.clock.offset = best[1]
 
     def seed(self, records: list[Record]) -> None:
         """Add records seen before this client subscribed (the vest starting), in time order."""

@@ -129,6 +129,8 @@ async def test_the_real_target_reaches_a_vest_through_ssh_and_the_bridge(tmp_pat
         try:
             await target.connect()
             client = target.client
+            offset = client.clock.offset  # from the vest's "clock", before any record came
+            assert offset is not None and abs(offset) < 0.05  # one machine: one clock
             assert (await client.status())["llm"] == "off"
             pressed = await target.tap("start")  # no emulated pad: through the control socket
             press = await client.expect(event("input", button="start", action="press"), pressed)

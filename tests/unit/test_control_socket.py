@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,11 @@ async def test_subscribers_receive_the_journal(vest_socket, journal: Journal) ->
     journal.publish("speech.start", text="Hello.")
     record = await client.receive()
     assert record["event"] == "speech.start" and record["text"] == "Hello."
+
+
+async def test_clock_is_the_monotonic_clock_journal_records_use(vest_socket) -> None:
+    _socket, _inputs, connect = vest_socket
+    client = await connect()
+    before = time.monotonic()
+    reply = await client.ask({"cmd": "clock"})
+    assert reply["ok"] and before <= reply["mono"] <= time.monotonic()

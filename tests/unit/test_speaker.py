@@ -122,3 +122,14 @@ async def test_espeak_audio_header_is_repaired() -> None:
         Audio.from_wav(b"RIFF\x00\x00\x00\x00WAVEjunk")
     with pytest.raises(SpeechError):
         Audio.from_wav(b"not audio at all")
+
+
+async def test_a_sentence_waiting_or_being_said_is_pending(speaker: Speaker) -> None:
+    first = speaker.say("Description engine restarting.", priority=Priority.URGENT)
+    second = speaker.say("Something else.")
+    assert speaker.is_pending("description engine restarting")  # case and full stop aside
+    assert speaker.is_pending("Something else.")
+    assert not speaker.is_pending("Description engine ready.")
+    await asyncio.wait_for(second.finished, TIMEOUT)
+    assert first.finished.result() == "done"
+    assert not speaker.is_pending("Description engine restarting.")

@@ -7,6 +7,8 @@ One JSON object per line in each direction. Requests:
   gamepad button is injected as an input event; a vest (gpio) button is pressed on its simulated
   pin, so the event travels through gpiozero like a finger's would.
 - ``{"cmd": "status"}``: which services are up, the model state, whether the vest is speaking.
+- ``{"cmd": "clock"}``: the vest's monotonic clock (``mono``), which journal records are stamped
+  with, so a bench can map them onto its own clock.
 - ``{"cmd": "subscribe"}``: from now on, every journal record is sent as a line.
 
 Every request is answered ``{"ok": true, "cmd": ...}`` or ``{"ok": false, "error": ...}``; a
@@ -20,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -131,9 +134,12 @@ class ControlSocket(Service):
                 self._press(request, cmd)
             elif cmd == "status":
                 return {"ok": True, "cmd": cmd, "status": self._status()}
+            elif cmd == "clock":
+                return {"ok": True, "cmd": cmd, "mono": time.monotonic()}
             elif cmd != "subscribe":
                 raise InputError(
-                    f"unknown cmd {cmd!r}", advice="press, release, tap, status, subscribe"
+                    f"unknown cmd {cmd!r}",
+                    advice="press, release, tap, hold, status, clock, subscribe",
                 )
         except (ValueError, InputError) as err:
             _LOGGER.warning("Bad control request %r: %s", line[:200], err)

@@ -79,6 +79,14 @@ class Speaker(Service):
     def speaking(self) -> bool:
         return self._current is not None or bool(self._queue)
 
+    def is_pending(self, text: str) -> bool:
+        """Whether `text` (ignoring case and end punctuation) is being said or waits its turn."""
+        wanted = _comparable(text)
+        waiting = [utterance for _priority, _id, utterance in self._queue]
+        if self._current is not None:
+            waiting.append(self._current)
+        return any(_comparable(utterance.text) == wanted for utterance in waiting)
+
     def say(
         self, text: str, *, priority: Priority = Priority.NORMAL, source: str = "system"
     ) -> Utterance:
@@ -263,3 +271,7 @@ def _consume_result(task: asyncio.Task[Audio]) -> None:
 def _current_task_cancelling() -> bool:
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def _comparable(text: str) -> str:
+    return text.strip().rstrip(".!?").casefold()
