@@ -1,0 +1,8 @@
+"""vsimage: builds, verifies and flashes the Vestsight SD card image (`make image`, `make flash`).
+
+One module per step: `config` (image.toml, base.toml, layers), `host` (tools, binfmt),
+`base` (the pinned Raspberry Pi OS image, or a Debian arm64 root by mmdebstrap), `rootfs`
+(layers applied, accounts, units, fstab, boot files, scrubbing), `app` (venv, app, models,
+the card's vestsight.toml), `disk` (partitions and filesystems), `publish` (xz, bmap, sha256),
+`inspect` (reads a built image back), `flash` (writes a card safely), `smoke` (boots it).
+"""

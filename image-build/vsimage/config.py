@@ -1,0 +1,188 @@
+"""What to build: image.toml (profiles, partitions), base.toml (pinned bases), the layers."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .util import BuildError
+
+IMAGE_BUILD = Path(__file__).resolve().parents[1]
+REPO = IMAGE_BUILD.parent
+
+VEST_CONFIG = {
+    # The card's vestsight.toml: the vest's values where they differ from the development
+    # defaults (the app's defaults suit `make run` on a laptop).
+    "general.run_dir": "/var/lib/vestsight/app",
+    "general.models_dir": "/opt/vestsight/models",
+    "camera.backend": "picamera2",
+    "gpio.backend": "lgpio",
+    "input.terminal": False,
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    comment: str = ""
+    home: str = ""
+    shell: str = "/usr/sbin/nologin"
+    groups: tuple[str, ...] = ()
+    sudo_nopasswd: bool = False
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    path: Path
+    description: str
+    apt: tuple[str, ...] = ()
+    apt_by_base: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    groups: tuple[str, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    vestsight_groups: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    mask: tuple[str, ...] = ()
+    boot_config: tuple[str, ...] = ()
+    cmdline: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> Path:
+        return self.path / "files"
+
+    def packages(self, base: str) -> tuple[str, ...]:
+        return self.apt + self.apt_by_base.get(base, ())
+
+
+_LAYER_TABLES = {"layer", "packages", "groups", "users", "accounts", "units", "boot", "pairing"}
+
+
+def load_layer(path: Path) -> Layer:
+    try:
+        data = tomllib.loads((path / "layer.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise BuildError(f"layer {path.name}: {err}") from err
+    unknown = set(data) - _LAYER_TABLES
+    if unknown:
+        raise BuildError(f"layer {path.name}: unknown tables {sorted(unknown)}")
+    meta = data.get("layer", {})
+    if meta.get("name") != path.name:
+        raise BuildError(f"layer {path.name}: [layer] name must be {path.name!r}")
+    packages = data.get("packages", {})
+    units = data.get("units", {})
+    boot = data.get("boot", {})
+    return Layer(
+        name=path.name,
+        path=path,
+        description=meta.get("description", ""),
+        apt=tuple(packages.get("apt", ())),
+        apt_by_base={base: tuple(names) for base, names in packages.get("base", {}).items()},
+        groups=tuple(data.get("groups", {}).get("system", ())),
+        accounts=tuple(Account(**_tuples(item)) for item in data.get("accounts", ())),
+        vestsight_groups=tuple(data.get("users", {}).get("vestsight_groups", ())),
+        enable=tuple(units.get("enable", ())),
+        disable=tuple(units.get("disable", ())),
+        mask=tuple(units.get("mask", ())),
+        boot_config=tuple(boot.get("config", ())),
+        cmdline=tuple(boot.get("cmdline", ())),
+    )
+
+
+def _tuples(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in item.items()}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    base: str
+    venv: str
+    models: tuple[str, ...] | str
+    xz_level: int
+    boot_mib: int
+    data_mib: int
+    root_headroom_mib: int
+    extra_apt: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    name: str
+    hostname: str
+    locale: str
+    timezone: str
+    disk_signature: int
+    layers: tuple[Layer, ...]
+    profile: Profile
+    base: dict[str, Any]
+    """The profile's base from base.toml (url+sha256, or suite+mirror)."""
+
+    def packages(self) -> list[str]:
+        names: list[str] = []
+        for layer in self.layers:
+            names += [name for name in layer.packages(self.profile.base) if name not in names]
+        return names + [name for name in self.profile.extra_apt if name not in names]
+
+    def partuuid(self, number: int) -> str:
+        return f"{self.disk_signature:08x}-{number:02d}"
+
+
+def load_config(profile_name: str, image_build: Path = IMAGE_BUILD) -> ImageConfig:
+    data = tomllib.loads((image_build / "image.toml").read_text(encoding="utf-8"))
+    bases = tomllib.loads((image_build / "base.toml").read_text(encoding="utf-8"))
+    profiles = data.get("profile", {})
+    if profile_name not in profiles:
+        raise BuildError(f"no profile {profile_name!r} in image.toml (have: {sorted(profiles)})")
+    image, parts, chosen = data["image"], data["partitions"], profiles[profile_name]
+    models = chosen.get("models", ())
+    profile = Profile(
+        name=profile_name,
+        description=chosen.get("description", ""),
+        base=chosen["base"],
+        venv=chosen["venv"],
+        models=models if isinstance(models, str) else tuple(models),
+        xz_level=int(chosen.get("xz_level", 6)),
+        boot_mib=int(chosen.get("boot_mib", parts["boot_mib"])),
+        data_mib=int(chosen.get("data_mib", parts["data_mib"])),
+        root_headroom_mib=int(chosen.get("root_headroom_mib", parts["root_headroom_mib"])),
+        extra_apt=tuple(chosen.get("extra_apt", ())),
+    )
+    if profile.base not in bases:
+        raise BuildError(f"profile {profile_name}: base {profile.base!r} is not in base.toml")
+    if profile.venv not in ("full", "binary"):
+        raise BuildError(f"profile {profile_name}: venv must be full or binary")
+    layers = tuple(load_layer(image_build / "layers" / name) for name in image["layers"])
+    return ImageConfig(
+        name=image["name"],
+        hostname=image["hostname"],
+        locale=image["locale"],
+        timezone=image["timezone"],
+        disk_signature=int(parts["disk_signature"], 16),
+        layers=layers,
+        profile=profile,
+        base=bases[profile.base],
+    )
+
+
+def project_version(repo: Path = REPO) -> str:
+    """pyproject's version, plus the git commit when there is one (and -dirty if changed)."""
+    version = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
+    import subprocess
+
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(repo), "describe", "--always", "--dirty", "--exclude=*"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return str(version)
+    return f"{version}-{commit}" if commit else str(version)

@@ -1,0 +1,177 @@
+"""The real pipeline, run here: `vsimage build --profile ci` makes an image, and the image is
+read back and checked (partition table, files, units, config, accounts, secrets, bmap, sha256).
+
+The ci profile differs from the maker's `make image` only in its base (Debian bookworm arm64 by
+mmdebstrap instead of the pinned Raspberry Pi OS Lite image), its venv (llama-cpp-python and
+evdev are compiled from source on the maker's build only: too slow under emulation), and its
+model (the small pinned Gemma 3 270M that `make setup` assembles). See image-build/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from vsimage import inspect
+from vsimage.config import load_config
+
+from tests.conftest import REPO
+from tests.image.conftest import IMAGE_BUILD, need_image_host
+
+BUILD_TIMEOUT_S = 45 * 60
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Build the ci image once for this module; its .json names every file it wrote."""
+    need_image_host()
+    folder = tmp_path_factory.mktemp("image")
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "vsimage", "build", "--profile", "ci",
+         "--out", str(folder / "out"), "--work", str(folder / "work")],
+        env={**os.environ, "PYTHONPATH": str(IMAGE_BUILD)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        check=False,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    (folder / "build.log").write_text(done.stderr)
+    assert done.returncode == 0, done.stderr[-6000:]
+    print(f"\nimage build (ci profile) took {seconds:.0f} s", file=sys.stderr)
+    [info_path] = (folder / "out").glob("*.json")
+    info: dict[str, object] = json.loads(info_path.read_text())
+    info["_folder"] = str(folder / "out")
+    info["_log"] = done.stderr
+    return info
+
+
+def path_of(built: dict[str, object], suffix: str) -> Path:
+    xz = Path(str(built["_folder"])) / str(built["xz"])
+    return xz.with_name(xz.name.removesuffix(".img.xz") + suffix)
+
+
+@pytest.fixture(scope="module")
+def mounted(built: dict[str, object]) -> Iterator[inspect.MountedImage]:
+    with inspect.mounted(path_of(built, ".img")) as image:
+        yield image
+
+
+def test_the_build_verified_its_own_image(built: dict[str, object]) -> None:
+    assert "is as promised" in str(built["_log"])
+
+
+def test_the_outputs_are_an_xz_image_a_bmap_and_a_checksum(built: dict[str, object]) -> None:
+    xz = path_of(built, ".img.xz")
+    assert xz.name.startswith("vestsight-") and xz.exists()
+    subprocess.run(["xz", "--test", str(xz)], check=True, timeout=600)
+    sha = path_of(built, ".img.xz.sha256")
+    subprocess.run(
+        ["sha256sum", "--check", "--status", sha.name], cwd=sha.parent, check=True, timeout=600
+    )
+    assert inspect.check_bmap(path_of(built, ".img"), path_of(built, ".bmap")) == []
+
+
+def test_partition_table_is_fat_boot_ext4_root_ext4_data(mounted: inspect.MountedImage) -> None:
+    assert inspect.check_partitions(mounted, load_config("ci")) == []
+    assert inspect.filesystem_types(mounted.image, mounted.table) == ["vfat", "ext4", "ext4"]
+
+
+def test_boot_partition_has_cmdline_config_and_the_documented_vestsight_toml(
+    mounted: inspect.MountedImage,
+) -> None:
+    assert inspect.check_boot(mounted, load_config("ci")) == []
+    text = (mounted.boot / "vestsight.toml").read_text()
+    assert 'backend = "picamera2"' in text and "[system]" in text and "ssh = false" in text
+
+
+def test_accounts_are_locked_and_the_app_user_is_unprivileged(
+    mounted: inspect.MountedImage,
+) -> None:
+    assert inspect.check_accounts(mounted) == []
+    shadow = (mounted.root / "etc/shadow").stat()
+    assert shadow.st_mode & 0o004 == 0
+
+
+def test_no_host_keys_no_machine_id_no_leftovers(mounted: inspect.MountedImage) -> None:
+    assert inspect.check_secrets(mounted) == []
+    # openssh-server made keys when it was installed: the scrub removed them.
+    assert (mounted.root / "usr/sbin/sshd").exists()
+
+
+def test_units_enabled_and_network_off(mounted: inspect.MountedImage) -> None:
+    assert inspect.check_units(mounted) == []
+
+
+def test_layer_files_fstab_data_partition_python_and_voices(mounted: inspect.MountedImage) -> None:
+    assert inspect.check_files(mounted, load_config("ci")) == []
+
+
+def test_venv_has_the_pinned_packages(
+    mounted: inspect.MountedImage, built: dict[str, object]
+) -> None:
+    left_out = list(built["venv_left_out"])  # type: ignore[call-overload]
+    assert sorted(item.split("==")[0] for item in left_out) == ["evdev", "llama_cpp_python"]
+    assert inspect.check_venv(mounted, left_out) == []
+
+
+def test_models_are_the_pinned_files(
+    mounted: inspect.MountedImage, built: dict[str, object]
+) -> None:
+    models = list(built["models"])  # type: ignore[call-overload]
+    assert [model["name"] for model in models] == ["gemma-3-270m-q4_k_m"]
+    assert inspect.check_models(mounted, models) == []
+
+
+def run_in_image(
+    mounted: inspect.MountedImage, scratch: Path, *argv: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a program of the (read-only) image under its own arm64 Python, /tmp writable."""
+    subprocess.run(
+        ["mount", "--bind", str(scratch), str(mounted.root / "tmp")], check=True, timeout=30
+    )
+    try:
+        return subprocess.run(
+            ["chroot", str(mounted.root), *argv],
+            capture_output=True, text=True, timeout=600, check=False,
+            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": "/tmp"},
+        )  # fmt: skip
+    finally:
+        subprocess.run(["umount", str(mounted.root / "tmp")], check=True, timeout=30)
+
+
+def test_the_image_runs_the_app_code_and_its_binary_packages(
+    mounted: inspect.MountedImage, tmp_path: Path
+) -> None:
+    done = run_in_image(
+        mounted, tmp_path, "/opt/vestsight/venv/bin/python", "-c",
+        "import numpy, cv2, mediapipe, skimage, vestsight.app, vestsight.llm.manifest as m;"
+        "print(numpy.__version__, m.default_manifest().is_file())",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["1.26.4", "True"]  # and the worker finds the model manifest
+
+
+def test_bad_system_values_are_reported_not_fatal_in_the_image(
+    mounted: inspect.MountedImage, tmp_path: Path
+) -> None:
+    (tmp_path / "vestsight.toml").write_text(
+        '[speech]\nrate = 9000\n[system]\nhostname = "bad name"\nssh = true\n'
+    )
+    (tmp_path / "root").mkdir()
+    done = run_in_image(
+        mounted, tmp_path, "/opt/vestsight/venv/bin/python", "-m", "vestsight.bootconfig",
+        "apply", "--quiet", "--config", "/tmp/vestsight.toml", "--root", "/tmp/root",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "system.hostname" in done.stderr and "system.ssh is on but" in done.stderr
+    app_config = (tmp_path / "root/run/vestsight-system/vestsight.toml").read_text()
+    assert app_config == "[speech]\nrate = 9000\n"  # the app names speech.rate itself
