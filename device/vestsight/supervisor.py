@@ -83,6 +83,7 @@ class Supervisor:
         while True:
             started = loop.time()
             self._journal.publish("service.start", service=service.name)
+            announce = asyncio.create_task(self._announce_ready(service))
             try:
                 await service.run()
             except asyncio.CancelledError:
@@ -115,10 +116,17 @@ class Supervisor:
                     _LOGGER.exception("Could not announce the failure of %s", service.name)
                 await asyncio.sleep(delay)
                 continue
+            finally:
+                announce.cancel()
             service.ready.clear()
             _LOGGER.info("Service %s finished", service.name)
             self._journal.publish("service.finished", service=service.name)
             return
+
+    async def _announce_ready(self, service: Service) -> None:
+        """Journal ``service.ready`` when the service says it is working (each start)."""
+        await service.ready.wait()
+        self._journal.publish("service.ready", service=service.name)
 
     async def stop(self, within: float = STOP_TIMEOUT_S) -> None:
         """Cancel every service and wait for them; one that will not stop is named, not awaited."""

@@ -124,3 +124,16 @@ async def test_a_service_that_will_not_stop_is_named_and_does_not_hang_the_stop(
     assert supervisor.tasks == {}
     stubborn.let_go.set()
     await asyncio.wait_for(asyncio.wait({task}), TIMEOUT)
+
+
+async def test_a_service_becoming_ready_is_journalled_once_per_start(journal: Journal) -> None:
+    supervisor = Supervisor(journal, lambda *told: None, Backoff(delays=(0.01,)))
+    service = FlakyService(failures=2)
+    seen: list[str] = []
+    async with journal.subscribe() as records:
+        supervisor.start(service)
+        while not seen or seen[-1] != "service.ready":
+            seen.append((await asyncio.wait_for(records.get(), TIMEOUT))["event"])
+    await supervisor.stop()
+    # The two starts that failed never became ready; the third did, once.
+    assert seen == ["service.start", "service.failed"] * 2 + ["service.start", "service.ready"]
