@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--work", type=Path, default=Path("image-build/work"))
     build.add_argument("--cache", type=Path, default=Path.home() / ".cache/vestsight/image")
     build.add_argument("--models-dir", type=Path, default=Path.home() / ".cache/vestsight/models")
+    build.add_argument("--reuse-base", action="store_true", help=argparse.SUPPRESS)
     check = commands.add_parser("verify", help="check a built image (its .json beside it)")
     check.add_argument("info", type=Path, help="vestsight-<version>.json written by build")
     flash = commands.add_parser("flash", help="write an image to a card, then read it back")
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     flash.add_argument("--out", type=Path, default=Path("image-build/out"))
     flash.add_argument("--force", action="store_true", help="allow a non-removable disk")
     flash.add_argument("--yes", action="store_true", help="do not ask before writing")
+    boot = commands.add_parser("smoke", help="boot a smoke image under qemu until READY")
+    boot.add_argument("folder", type=Path, help="where build --profile smoke wrote it")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -42,10 +45,14 @@ def main(argv: list[str] | None = None) -> int:
 
             config = load_config(args.profile)
             result = run_build(config, args.out.resolve(), args.work.resolve(),
-                               args.cache, args.models_dir)  # fmt: skip
+                               args.cache, args.models_dir, args.reuse_base)  # fmt: skip
             return verify_built(result["info"])
         if args.command == "verify":
             return verify_built(args.info)
+        if args.command == "smoke":
+            from .smoke import smoke
+
+            return smoke(args.folder)
         from .flash import flash_image
 
         return flash_image(args.device, args.image, args.out, force=args.force, assume_yes=args.yes)

@@ -201,6 +201,7 @@ def card_config(config: ImageConfig, models: list[dict[str, str]], version: str)
         overrides["llm.model_path"] = f"{MODELS}/{description[0]['file']}"
     else:
         overrides["llm.enabled"] = False
+    overrides.update(config.profile.config)
     return render_card_config(
         overrides, title=f"Image {config.name}-{version}: edit this file on any computer."
     )

@@ -17,7 +17,12 @@ INFO_DIR = "usr/share/vestsight/image"
 
 
 def build(
-    config: ImageConfig, out: Path, work: Path, cache: Path, models_dir: Path
+    config: ImageConfig,
+    out: Path,
+    work: Path,
+    cache: Path,
+    models_dir: Path,
+    reuse_base: bool = False,
 ) -> dict[str, Path]:
     started = time.monotonic()
     version = project_version()
@@ -27,7 +32,12 @@ def build(
     check_host()
     app.check_pip_available()
     work.mkdir(parents=True, exist_ok=True)
-    root, boot = base.build_base(config, work, cache)
+    if reuse_base and (work / "root/usr/bin").is_dir():
+        # For working on the later steps: the base of the last build, as that build left it.
+        root, boot = work / "root", work / "boot"
+        LOG.info("reusing the base in %s", root)
+    else:
+        root, boot = base.build_base(config, work, cache)
     with step("layers: files, accounts, units, system files"):
         rootfs.copy_layer_files(config, root)
         rootfs.create_accounts(config, root)

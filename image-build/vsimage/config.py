@@ -107,6 +107,8 @@ class Profile:
     data_mib: int
     root_headroom_mib: int
     extra_apt: tuple[str, ...]
+    config: dict[str, object] = field(default_factory=dict)
+    """vestsight.toml values of this profile over VEST_CONFIG (dotted keys)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ def load_config(profile_name: str, image_build: Path = IMAGE_BUILD) -> ImageConf
         data_mib=int(chosen.get("data_mib", parts["data_mib"])),
         root_headroom_mib=int(chosen.get("root_headroom_mib", parts["root_headroom_mib"])),
         extra_apt=tuple(chosen.get("extra_apt", ())),
+        config=dict(chosen.get("config", {})),
     )
     if profile.base not in bases:
         raise BuildError(f"profile {profile_name}: base {profile.base!r} is not in base.toml")

@@ -26,10 +26,12 @@ def run(
     capture: bool = False,
     timeout: float | None = 3600,
     check: bool = True,
+    clean_env: bool = False,
 ) -> subprocess.CompletedProcess[str]:
+    """Run `command`; `env` adds to the environment, or is all of it with `clean_env`."""
     argv = [str(part) for part in command]
     LOG.debug("$ %s", shlex.join(argv))
-    merged = {**os.environ, **env} if env else None
+    merged = dict(env or {}) if clean_env else ({**os.environ, **env} if env else None)
     try:
         done = subprocess.run(
             argv,
@@ -107,8 +109,16 @@ def chroot(root: Path, binds: Mapping[Path, str] | None = None) -> Iterator[None
 def in_chroot(
     root: Path, command: Sequence[str], env: Mapping[str, str] | None = None, **kwargs: object
 ) -> subprocess.CompletedProcess[str]:
-    base_env = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8", "HOME": "/root"}
-    return run(["chroot", root, *command], env={**base_env, **(env or {})}, **kwargs)  # type: ignore[arg-type]
+    # Nothing of the host's environment (PIP_*, PYTHON*) leaks into the target.
+    base_env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "DEBIAN_FRONTEND": "noninteractive",
+        "LC_ALL": "C.UTF-8",
+        "HOME": "/root",
+    }
+    return run(
+        ["chroot", root, *command], env={**base_env, **(env or {})}, clean_env=True, **kwargs
+    )  # type: ignore[arg-type]
 
 
 def du_mib(path: Path) -> int:
