@@ -12,7 +12,10 @@ APT_PACKAGES += $(IMAGE_APT_PACKAGES)
 PROFILE ?= full
 IMAGE_OUT ?= image-build/out
 IMAGE_WORK ?= image-build/work
-VSIMAGE := PYTHONPATH=image-build $(SUDO) $(abspath $(PY)) -m vsimage
+# The maker's models and the base image download stay in the maker's home, also under sudo.
+MODELS_DIR ?= $(HOME)/.cache/vestsight/models
+IMAGE_CACHE ?= $(HOME)/.cache/vestsight/image
+VSIMAGE := $(SUDO) env PYTHONPATH=$(abspath image-build) $(abspath $(PY)) -m vsimage
 
 .PHONY: image image-deps image-verify flash image-smoke image-clean
 
@@ -21,7 +24,7 @@ image-deps: system-deps
 # The maker's image needs the models (make models; MODELS_DIR elsewhere) and the venv (for pip).
 image: image-deps $(INSTALLED)
 	$(VSIMAGE) build --profile $(PROFILE) --out $(IMAGE_OUT) --work $(IMAGE_WORK) \
-	  $(if $(MODELS_DIR),--models-dir $(MODELS_DIR))
+	  --models-dir $(MODELS_DIR) --cache $(IMAGE_CACHE)
 
 image-verify:
 	$(VSIMAGE) verify $(lastword $(sort $(wildcard $(IMAGE_OUT)/*.json)))
@@ -33,7 +36,8 @@ flash: image-deps
 image-smoke: image-deps $(INSTALLED)
 	@dpkg -s qemu-system-arm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq qemu-system-arm; }
-	$(VSIMAGE) build --profile smoke --out $(IMAGE_OUT)/smoke --work $(IMAGE_WORK)-smoke
+	$(VSIMAGE) build --profile smoke --out $(IMAGE_OUT)/smoke --work $(IMAGE_WORK)-smoke \
+	  --models-dir $(MODELS_DIR) --cache $(IMAGE_CACHE)
 	$(VSIMAGE) smoke $(IMAGE_OUT)/smoke
 
 image-clean:

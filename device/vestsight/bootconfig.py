@@ -59,7 +59,8 @@ class SystemSettings:
     )
     ssh_keys: str = setting(
         "",
-        'Public keys allowed to log in as maker, one per line ("ssh-ed25519 AAAA... you@laptop").',
+        'Public keys allowed to log in as maker, one per line ("ssh-ed25519 AAAA... you@laptop"; '
+        'several in a """multi-line""" string).',
     )
     wifi: bool = setting(False, "Join the Wi-Fi network below. Off: the Wi-Fi radio is blocked.")
     wifi_country: str = setting(
@@ -408,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(render_card_config(overrides, args.title))
         return 0
     try:
-        text: str | None = args.config.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows Notepad) is not part of the TOML.
+        text: str | None = args.config.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         text = None
     except (OSError, UnicodeDecodeError) as err:

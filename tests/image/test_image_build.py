@@ -184,3 +184,32 @@ def test_bad_system_values_are_reported_not_fatal_in_the_image(
     assert "system.hostname" in done.stderr and "system.ssh is on but" in done.stderr
     app_config = (tmp_path / "root/run/vestsight-system/vestsight.toml").read_text()
     assert app_config == "[speech]\nrate = 9000\n"  # the app names speech.rate itself
+
+
+def test_flash_writes_a_loop_disk_and_reads_it_back(
+    built: dict[str, object], tmp_path: Path
+) -> None:
+    from vsimage import flash
+
+    xz = path_of(built, ".img.xz")
+    size = path_of(built, ".img").stat().st_size
+    backing = tmp_path / "card.img"
+    with backing.open("wb") as file:
+        file.truncate(size + (16 << 20))
+    loop = subprocess.run(["losetup", "--find", "--show", str(backing)], capture_output=True,
+                          text=True, check=True, timeout=30).stdout.strip()  # fmt: skip
+    try:
+        # A loop disk is not removable: written only when forced. flash_image reads every
+        # mapped range back from the disk and compares it with the bmap's sha256.
+        assert flash.flash_image(loop, xz, xz.parent, force=True, assume_yes=True) == 0
+        # A damaged card is caught by the read-back.
+        start, end, _ = inspect.bmap_ranges(path_of(built, ".bmap"))[-1]
+        with open(loop, "r+b") as disk:
+            disk.seek(end - 1)
+            last = disk.read(1)
+            disk.seek(end - 1)
+            disk.write(bytes([last[0] ^ 0xFF]))
+        problems = flash.verify_device(Path(loop), path_of(built, ".bmap"))
+        assert problems == [f"bytes {start}-{end} on {loop} differ from the image"]
+    finally:
+        subprocess.run(["losetup", "--detach", loop], check=True, timeout=30)
