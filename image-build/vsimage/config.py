@@ -158,7 +158,8 @@ def load_config(profile_name: str, image_build: Path = IMAGE_BUILD) -> ImageConf
         raise BuildError(f"profile {profile_name}: base {profile.base!r} is not in base.toml")
     if profile.venv not in ("full", "binary"):
         raise BuildError(f"profile {profile_name}: venv must be full or binary")
-    layers = tuple(load_layer(image_build / "layers" / name) for name in image["layers"])
+    names = [*image["layers"], *chosen.get("extra_layers", ())]
+    layers = tuple(load_layer(image_build / "layers" / name) for name in names)
     return ImageConfig(
         name=image["name"],
         hostname=image["hostname"],

@@ -2,7 +2,8 @@
 
 Debian's arm64 kernel and initramfs (installed in the smoke image) boot a qemu "virt" machine
 from the image as a virtio disk, read-only overlay and all; the vest runs in simulation. systemd
-prints "Started vestsight.service" only when the app has sent READY=1 (Type=notify).
+prints "Started vestsight.service" only when the app has sent READY=1 (Type=notify); then the smoke
+layer's report says what listens on the network (nothing may) and how root and data are mounted.
 """
 
 from __future__ import annotations
@@ -61,17 +62,40 @@ def smoke(folder: Path, timeout_s: float = 1800) -> int:
                 qemu.kill()
                 qemu.wait(timeout=60)
         seconds = time.monotonic() - started
-        if outcome == "ready":
-            LOG.info("smoke: vestsight.service READY %.0f s after power-on (emulated)", seconds)
-            return 0
-        LOG.error("smoke: %s after %.0f s; see %s", outcome, seconds, log_path)
-        return 1
+        if outcome != "ready":
+            LOG.error("smoke: %s after %.0f s; see %s", outcome, seconds, log_path)
+            return 1
+        LOG.info("smoke: vestsight.service READY %.0f s after power-on (emulated)", seconds)
+        problems = report_problems(log_path.read_text(errors="replace"))
+        for problem in problems:
+            LOG.error("smoke: %s", problem)
+        return 1 if problems else 0
+
+
+def report_problems(serial: str) -> list[str]:
+    """What the smoke layer's report (on the serial console) says is wrong."""
+    report = {}
+    for line in serial.splitlines():
+        if "VESTSIGHT-SMOKE " in line:
+            words = line.split("VESTSIGHT-SMOKE ", 1)[1].split()
+            if words:
+                report[words[0]] = words[1:]
+    if "done" not in report:
+        return ["no smoke report on the serial console"]
+    problems = []
+    if report.get("listening") != ["tcp=0", "udp=0"]:
+        problems.append(f"network sockets listening: {report.get('listening')}")
+    if report.get("vestsight.service") != ["active"]:
+        problems.append(f"vestsight.service is {report.get('vestsight.service')}")
+    if report.get("root") != ["overlay", "data", "ext4"]:
+        problems.append(f"root/data filesystems: {report.get('root')}")
+    return problems
 
 
 def wait_for(log_path: Path, qemu: subprocess.Popen[bytes], deadline: float) -> str:
     while time.monotonic() < deadline:
         text = log_path.read_text(errors="replace")
-        if any(mark in text for mark in READY):
+        if any(mark in text for mark in READY) and "VESTSIGHT-SMOKE done" in text:
             return "ready"
         if any(mark in text for mark in FAILED):
             return "vestsight.service failed"

@@ -116,9 +116,8 @@ def in_chroot(
         "LC_ALL": "C.UTF-8",
         "HOME": "/root",
     }
-    return run(
-        ["chroot", root, *command], env={**base_env, **(env or {})}, clean_env=True, **kwargs
-    )  # type: ignore[arg-type]
+    merged = {**base_env, **(env or {})}
+    return run(["chroot", root, *command], env=merged, clean_env=True, **kwargs)  # type: ignore[arg-type]
 
 
 def du_mib(path: Path) -> int:
