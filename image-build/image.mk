@@ -1,6 +1,7 @@
 # The SD card image (image-build/README.md). Included by the main Makefile.
 #   make image                  - build vestsight-<version>.img.xz, .bmap, .sha256 in image-build/out
 #   make flash DEVICE=/dev/sdX  - write it to a card (refuses mounted/system disks), read it back
+#                                 (KEEP_DATA=1: update a vest's card, keeping memory and config)
 #   make image-smoke            - boot the CI-style image under qemu-system-aarch64 to READY
 # PROFILE=ci builds what CI tests (Debian arm64 base); the default is the maker's full image.
 
@@ -31,7 +32,8 @@ image-verify:
 
 flash: image-deps
 	@test -n "$(DEVICE)" || { echo "usage: make flash DEVICE=/dev/sdX [IMAGE=...] [FORCE=1]" >&2; exit 2; }
-	$(VSIMAGE) flash $(DEVICE) $(if $(IMAGE),--image $(IMAGE)) --out $(IMAGE_OUT) $(if $(FORCE),--force)
+	$(VSIMAGE) flash $(DEVICE) $(if $(IMAGE),--image $(IMAGE)) --out $(IMAGE_OUT) $(if $(FORCE),--force) \
+	  $(if $(KEEP_DATA),--keep-data)
 
 image-smoke: image-deps $(INSTALLED)
 	@dpkg -s qemu-system-arm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \

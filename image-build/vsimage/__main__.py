@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     flash.add_argument("--out", type=Path, default=Path("image-build/out"))
     flash.add_argument("--force", action="store_true", help="allow a non-removable disk")
     flash.add_argument("--yes", action="store_true", help="do not ask before writing")
+    flash.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="update a Vestsight card: keep its data partition and vestsight.toml",
+    )
     boot = commands.add_parser("smoke", help="boot a smoke image under qemu until READY")
     boot.add_argument("folder", type=Path, help="where build --profile smoke wrote it")
     args = parser.parse_args(argv)
@@ -55,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
             return smoke(args.folder)
         from .flash import flash_image
 
-        return flash_image(args.device, args.image, args.out, force=args.force, assume_yes=args.yes)
+        return flash_image(
+            args.device,
+            args.image,
+            args.out,
+            force=args.force,
+            assume_yes=args.yes,
+            keep_data=args.keep_data,
+        )
     except BuildError as err:
         logging.getLogger("vsimage").error("vsimage: %s", err)
         return 1

@@ -109,6 +109,8 @@ class Profile:
     extra_apt: tuple[str, ...]
     config: dict[str, object] = field(default_factory=dict)
     """vestsight.toml values of this profile over VEST_CONFIG (dotted keys)."""
+    root_mib: int = 0
+    """Fixed root partition size; 0 sizes it to the content."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ def load_config(profile_name: str, image_build: Path = IMAGE_BUILD) -> ImageConf
         root_headroom_mib=int(chosen.get("root_headroom_mib", parts["root_headroom_mib"])),
         extra_apt=tuple(chosen.get("extra_apt", ())),
         config=dict(chosen.get("config", {})),
+        root_mib=int(chosen.get("root_mib", 0)),
     )
     if profile.base not in bases:
         raise BuildError(f"profile {profile_name}: base {profile.base!r} is not in base.toml")

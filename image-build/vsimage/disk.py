@@ -39,7 +39,11 @@ def layout(config: ImageConfig, root_mib: int) -> list[Partition]:
 def root_size_mib(config: ImageConfig, root: Path) -> int:
     used = du_mib(root)
     # ext4 metadata (inode tables, journal) takes about a tenth; then the profile's headroom.
-    return int(math.ceil(used * 1.12 / 64) * 64) + config.profile.root_headroom_mib
+    needed = int(math.ceil(used * 1.12 / 64) * 64) + config.profile.root_headroom_mib
+    fixed = config.profile.root_mib
+    if fixed and needed > fixed:
+        raise BuildError(f"the root filesystem needs {needed} MiB, more than root_mib = {fixed}")
+    return fixed or needed
 
 
 def make_image(

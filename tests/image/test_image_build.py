@@ -211,5 +211,43 @@ def test_flash_writes_a_loop_disk_and_reads_it_back(
             disk.write(bytes([last[0] ^ 0xFF]))
         problems = flash.verify_device(Path(loop), path_of(built, ".bmap"))
         assert problems == [f"bytes {start}-{end} on {loop} differ from the image"]
+        # An update keeps the data partition and the maker's vestsight.toml.
+        keep_data_update(loop, xz, tmp_path)
     finally:
         subprocess.run(["losetup", "--detach", loop], check=True, timeout=30)
+
+
+def keep_data_update(loop: str, xz: Path, tmp_path: Path) -> None:
+    from vsimage import flash
+    from vsimage.base import loop_partitions
+
+    mtools = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+    [boot, _, data] = flash.partitions(Path(loop))
+    edited = tmp_path / "vestsight.toml"
+    edited.write_text('[speech]\nrate = 200\n[system]\nhostname = "my-vest"\n')
+    fat = f"{loop}@@{boot['start'] * 512}"
+    subprocess.run(["mcopy", "-o", "-i", fat, str(edited), "::vestsight.toml"], env=mtools,
+                   check=True, timeout=60)  # fmt: skip
+    point = tmp_path / "data"
+    point.mkdir()
+    with loop_partitions(Path(loop), read_only=False) as parts:
+        subprocess.run(["mount", str(parts[2]), str(point)], check=True, timeout=30)
+        (point / "app/memory.sqlite3").write_text("what the vest remembered")
+        subprocess.run(["umount", str(point)], check=True, timeout=30)
+
+    assert flash.flash_image(loop, xz, xz.parent, force=True, assume_yes=True, keep_data=True) == 0
+
+    assert flash.partitions(Path(loop))[2] == data
+    kept, fresh = (
+        subprocess.run(["mtype", "-i", fat, name], env=mtools, capture_output=True, text=True,
+                       check=True, timeout=60).stdout
+        for name in ("::vestsight.toml", "::vestsight.toml.new")
+    )  # fmt: skip
+    assert 'hostname = "my-vest"' in kept
+    assert "[system]" in fresh and 'backend = "picamera2"' in fresh
+    with loop_partitions(Path(loop)) as parts:
+        subprocess.run(["mount", "-o", "ro", str(parts[2]), str(point)], check=True, timeout=30)
+        try:
+            assert (point / "app/memory.sqlite3").read_text() == "what the vest remembered"
+        finally:
+            subprocess.run(["umount", str(point)], check=True, timeout=30)
