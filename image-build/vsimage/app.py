@@ -120,7 +120,7 @@ def compile_from_source(root: Path, source: list[str]) -> None:
             env={"CMAKE_ARGS": LLAMA_CMAKE_ARGS, "CMAKE_BUILD_PARALLEL_LEVEL": "4"},
             timeout=6 * 3600,
         )  # fmt: skip
-        in_chroot(root, ["apt-get", "purge", "-y", "--autoremove", *BUILD_PACKAGES[:-1]])
+        in_chroot(root, ["apt-get", "purge", "-y", "--autoremove", *BUILD_PACKAGES])
         in_chroot(root, ["apt-get", "clean"])
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .config import ImageConfig
-from .util import LOG, BuildError, chroot, in_chroot, output, run, step
+from .util import LOG, BuildError, chroot, in_chroot, output, remove_tree, run, step
 
 DPKG_EXCLUDES = [
     # Documentation and translations are never read on the vest (copyright files are kept).
@@ -26,8 +26,7 @@ def build_base(config: ImageConfig, work: Path, cache: Path) -> tuple[Path, Path
     """(root tree, boot tree) for the profile's base, with every layer's packages installed."""
     root, boot = work / "root", work / "boot"
     for path in (root, boot):
-        if path.exists():
-            shutil.rmtree(path)
+        remove_tree(path)
     boot.mkdir(parents=True)
     if config.profile.base == "debian":
         debian_base(config, root)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -81,13 +79,4 @@ def build(
     return result
 
 
-def clean_work(work: Path) -> None:
-    if work.exists():
-        # Never follow a mount left behind by an interrupted build.
-        for path in (work / "root").glob("*"):
-            if os.path.ismount(path):
-                raise RuntimeError(f"{path} is still mounted: unmount it first")
-        shutil.rmtree(work)
-
-
-__all__ = ["REPO", "build", "clean_work"]
+__all__ = ["REPO", "build"]

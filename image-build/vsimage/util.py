@@ -123,3 +123,26 @@ def in_chroot(
 def du_mib(path: Path) -> int:
     """Disk use of a tree in MiB (rounded up)."""
     return int(output(["du", "-s", "-x", "--block-size=1M", path]).split()[0])
+
+
+def mounts_under(path: Path) -> list[str]:
+    """Mount points at or below `path` (from /proc/self/mounts)."""
+    prefix = str(path.resolve())
+    found = []
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        point = line.split()[1].replace("\\040", " ")
+        if point == prefix or point.startswith(prefix + "/"):
+            found.append(point)
+    return found
+
+
+def remove_tree(path: Path) -> None:
+    """rmtree, refused while anything is mounted below (a bound /dev must never be emptied)."""
+    import shutil
+
+    if not path.exists():
+        return
+    mounted = mounts_under(path)
+    if mounted:
+        raise BuildError(f"not removing {path}: still mounted there: {', '.join(mounted)}")
+    shutil.rmtree(path)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from vsimage import inspect
 from vsimage.config import load_config
+from vsimage.util import remove_tree
 
 from tests.conftest import REPO
 from tests.image.conftest import IMAGE_BUILD, need_image_host
@@ -28,7 +29,7 @@ BUILD_TIMEOUT_S = 45 * 60
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """Build the ci image once for this module; its .json names every file it wrote.
 
     VESTSIGHT_TEST_IMAGE=path/to/vestsight-...-ci.json tests an image the pipeline built
@@ -38,8 +39,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     prebuilt = os.environ.get("VESTSIGHT_TEST_IMAGE")
     if prebuilt and not os.environ.get("CI"):
         info_file = Path(prebuilt)
-        return {**json.loads(info_file.read_text()), "_folder": str(info_file.parent),
-                "_log": "verify: is as promised (prebuilt)"}  # fmt: skip
+        yield {**json.loads(info_file.read_text()), "_folder": str(info_file.parent),
+               "_log": "verify: is as promised (prebuilt)"}  # fmt: skip
+        return
     folder = tmp_path_factory.mktemp("image")
     started = time.monotonic()
     done = subprocess.run(
@@ -60,7 +62,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     info: dict[str, object] = json.loads(info_path.read_text())
     info["_folder"] = str(folder / "out")
     info["_log"] = done.stderr
-    return info
+    try:
+        yield info
+    finally:
+        # A few GB (root tree, wheels, image): not left for pytest's last-three-runs folders.
+        remove_tree(folder)
 
 
 def path_of(built: dict[str, object], suffix: str) -> Path:
