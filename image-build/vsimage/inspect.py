@@ -272,6 +272,31 @@ def check_files(m: MountedImage, config: ImageConfig) -> list[str]:
     return problems
 
 
+def check_permissions(m: MountedImage) -> list[str]:
+    """The app cannot change its own code or models; secrets files are private."""
+    import os
+    import stat
+
+    problems = []
+    for folder, dirs, files in os.walk(m.root / "opt/vestsight"):
+        for name in dirs + files:
+            info = os.lstat(os.path.join(folder, name))
+            if info.st_uid != 0 or (not stat.S_ISLNK(info.st_mode) and info.st_mode & 0o022):
+                problems.append(f"{os.path.join(folder, name)} is writable by others than root")
+                break
+    expected = {
+        "etc/shadow": 0o640,
+        "etc/sudoers.d/maker": 0o440,
+        "usr/lib/vestsight/overlay-init": 0o755,
+        "usr/lib/vestsight/grow-data": 0o755,
+    }
+    for relative, mode in expected.items():
+        info = (m.root / relative).stat()
+        if info.st_uid != 0 or info.st_mode & 0o7777 != mode:
+            problems.append(f"/{relative} has mode {oct(info.st_mode & 0o7777)} uid {info.st_uid}")
+    return problems
+
+
 def check_venv(m: MountedImage, left_out: list[str]) -> list[str]:
     from .app import SITE, installed_packages, requirements
 
@@ -351,6 +376,7 @@ def verify(
         problems += check_secrets(m)
         problems += check_units(m)
         problems += check_files(m, config)
+        problems += check_permissions(m)
         problems += check_venv(m, list(info.get("venv_left_out", [])))  # type: ignore[call-overload]
         problems += check_models(m, list(info.get("models", [])))  # type: ignore[call-overload]
     return problems

@@ -130,6 +130,10 @@ def test_layer_files_fstab_data_partition_python_and_voices(mounted: inspect.Mou
     assert inspect.check_files(mounted, load_config("ci")) == []
 
 
+def test_permissions(mounted: inspect.MountedImage) -> None:
+    assert inspect.check_permissions(mounted) == []
+
+
 def test_venv_has_the_pinned_packages(
     mounted: inspect.MountedImage, built: dict[str, object]
 ) -> None:
