@@ -15,6 +15,13 @@ if str(IMAGE_BUILD) not in sys.path:
     sys.path.insert(0, str(IMAGE_BUILD))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "image: builds the CI image (~10 min here); deselect with -m 'not image' when iterating",
+    )
+
+
 def need_image_host() -> None:
     """Skip (or, in CI, fail) where an image cannot be built: root, loop devices, the tools."""
     from vsimage.host import TOOLS, binfmt_problem, ensure_binfmt, native_arm64

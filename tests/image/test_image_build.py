@@ -25,6 +25,8 @@ from vsimage.util import remove_tree
 from tests.conftest import REPO
 from tests.image.conftest import IMAGE_BUILD, need_image_host
 
+pytestmark = pytest.mark.image
+
 BUILD_TIMEOUT_S = 45 * 60
 
 
