@@ -6,7 +6,7 @@
 # PROFILE=ci builds what CI tests (Debian arm64 base); the default is the maker's full image.
 
 # The tools the image tests need come with `make setup` (CI runs the image test in `make test`).
-IMAGE_APT_PACKAGES := mmdebstrap qemu-user-static binfmt-support arch-test bmap-tools \
+IMAGE_APT_PACKAGES := mmdebstrap qemu-user-static binfmt-support bmap-tools \
 	dosfstools mtools fdisk e2fsprogs xz-utils
 APT_PACKAGES += $(IMAGE_APT_PACKAGES)
 

@@ -40,6 +40,10 @@ def build_base(config: ImageConfig, work: Path, cache: Path) -> tuple[Path, Path
 def debian_base(config: ImageConfig, root: Path) -> None:
     base = config.base
     options = [f"--dpkgopt={item}" for item in DPKG_EXCLUDES]
+    for layer in config.layers:
+        if (layer.path / "before").is_dir():
+            # Files needed before the packages are installed (e.g. initramfs settings).
+            options.append(f"--essential-hook=sync-in {layer.path / 'before'} /")
     hooks = Path("/usr/share/mmdebstrap/hooks/eatmydata")
     if hooks.is_dir():
         options.append(f"--hook-dir={hooks}")
