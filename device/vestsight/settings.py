@@ -302,7 +302,12 @@ class LlmSettings:
         "gemma", "Prompt format the worker builds; Gemma models need gemma.", choices=("gemma",)
     )
     threads: int = setting(
-        0, "CPU threads for the model; 0 uses every core (4 on the Pi 5, 2 here).", min=0, max=8
+        0,
+        "CPU threads for the model; 0 leaves one core to vision, speech and the controls "
+        "(3 on the Pi 5, 1 on a 2-core machine). llama.cpp's threads wait for each other by "
+        "spinning, so a thread per core slows to a crawl when anything else needs the CPU.",
+        min=0,
+        max=8,
     )
     context_tokens: int = setting(2048, "Context window in tokens.", min=256, max=32768)
     batch_tokens: int = setting(
@@ -329,8 +334,8 @@ class LlmSettings:
 
     @property
     def thread_count(self) -> int:
-        """`threads`, with 0 resolved to the number of cores this process may use."""
-        return self.threads or len(os.sched_getaffinity(0))
+        """`threads`, with 0 resolved to one less than the cores this process may use."""
+        return self.threads or max(1, len(os.sched_getaffinity(0)) - 1)
 
 
 @dataclass(frozen=True)
