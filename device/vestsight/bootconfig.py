@@ -248,13 +248,25 @@ class Applier:
         self.done.append("ran " + " ".join(argv))
         return self.run(argv)
 
-    def apply(self, config: BootConfig) -> None:
+    def apply(self, config: BootConfig) -> list[str]:
+        """Every step, each on its own: one that fails (a read-only root in maintenance mode)
+        is logged and returned, and the others still happen. The app's file comes first."""
         system = config.system
-        self.write(RUN_DIR / "vestsight.toml", config.app_text)
-        self.hostname(system.hostname)
-        self.timezone(system.timezone)
-        self.wifi(system)
-        self.ssh(system)
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("app config", lambda: self.write(RUN_DIR / "vestsight.toml", config.app_text)),
+            ("hostname", lambda: self.hostname(system.hostname)),
+            ("time zone", lambda: self.timezone(system.timezone)),
+            ("Wi-Fi", lambda: self.wifi(system)),
+            ("SSH", lambda: self.ssh(system)),
+        ]
+        failed = []
+        for name, action in steps:
+            try:
+                action()
+            except OSError as err:
+                _LOGGER.error("%s not applied: %s", name, err)
+                failed.append(name)
+        return failed
 
     def hostname(self, name: str) -> None:
         # The root is a RAM overlay: these writes last until power-off, and are made again.

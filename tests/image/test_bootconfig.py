@@ -111,3 +111,13 @@ def test_the_card_file_documents_every_key_and_the_vest_values() -> None:
         "wifi_password",
     }  # fmt: skip
     assert read_boot_config(text, ZONES).problems == ()
+
+
+def test_a_step_that_cannot_write_does_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/hostname").mkdir()  # cannot be replaced by a file: that step fails
+    runner = Recorder()
+    failed = Applier(root=tmp_path, run=runner).apply(read_boot_config(None, ZONES))
+    assert failed == ["hostname"]
+    assert (tmp_path / RUN_DIR.relative_to("/") / "vestsight.toml").exists()
+    assert ["rfkill", "block", "wlan"] in runner.commands
