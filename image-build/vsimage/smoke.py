@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,12 +23,17 @@ from .inspect import mounted
 from .util import BuildError
 
 LOG = logging.getLogger("vsimage")
-READY = ("Started vestsight.service", "Started Vestsight wearable assistant")
-FAILED = ("Failed to start vestsight.service", "Failed to start Vestsight wearable assistant")
+# systemd's status lines, colours removed: "[  OK  ] Started vestsight.service - Vestsight ..."
+READY = "Started vestsight.service"
+FAILED = "Failed to start vestsight.service"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def smoke(folder: Path, timeout_s: float = 1800) -> int:
-    [info_path] = sorted(folder.glob("*.json"))
+    infos = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
+    if not infos:
+        raise BuildError(f"no image in {folder}: build --profile smoke first")
+    info_path = infos[-1]  # the newest build
     info = json.loads(info_path.read_text())
     config = load_config(info["profile"])
     image = folder / info["image"]
@@ -94,10 +100,10 @@ def report_problems(serial: str) -> list[str]:
 
 def wait_for(log_path: Path, qemu: subprocess.Popen[bytes], deadline: float) -> str:
     while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace")
-        if any(mark in text for mark in READY) and "VESTSIGHT-SMOKE done" in text:
+        text = ANSI.sub("", log_path.read_text(errors="replace"))
+        if READY in text and "VESTSIGHT-SMOKE done" in text:
             return "ready"
-        if any(mark in text for mark in FAILED):
+        if FAILED in text:
             return "vestsight.service failed"
         if qemu.poll() is not None:
             return f"qemu exited ({qemu.returncode})"
