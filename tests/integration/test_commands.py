@@ -233,3 +233,17 @@ async def test_quieter_stops_at_the_floor(tmp_path: Path) -> None:
     assert said[0] == "Volume 80."
     assert said[-1] == said[-2]  # at its floor it stays, and says where it is
     assert app.speaker.voice.volume == int(said[-1].split()[1].rstrip("."))
+
+
+async def test_what_is_this_with_nothing_recognised_says_so_before_the_model(
+    tmp_path: Path,
+) -> None:
+    cup = str(skimage_photo_dir() / "coffee.png")  # no text, and no object model here
+    config = {"camera": {"photos": cup}, "vision": {"objects": False}}
+    async with running_vest(tmp_path, config) as (_app, client, _startup):
+        t = await client.tap("left")
+        request = await client.expect(event("llm.request"), t)
+        await finished(client, "what_is_this", t)
+        queued = [r for r in client.since(t) if r["event"] == "speech.queued"]
+    assert queued[0]["text"] == "Looking closer."
+    assert queued[0]["mono"] <= request["mono"]  # heard while the model starts, not after it

@@ -120,6 +120,8 @@ async def what_is_this(vest: Vest) -> None:
         if not answer:
             vest.speaker.say(vest.phrases.say("nothing_held"), source="command")
         return
+    if not answer:  # the model may take seconds: never leave the wearer with only the buzz
+        vest.speaker.say(vest.phrases.say("looking_closer"), source="command")
     none = vest.phrases.prompt("none")
     user = vest.phrases.prompt(
         "this",
