@@ -89,7 +89,7 @@ def test_the_build_verified_its_own_image(built: dict[str, object]) -> None:
 def test_the_outputs_are_an_xz_image_a_bmap_and_a_checksum(built: dict[str, object]) -> None:
     xz = path_of(built, ".img.xz")
     assert xz.name.startswith("vestsight-") and xz.exists()
-    subprocess.run(["xz", "--test", str(xz)], check=True, timeout=600)
+    # (The .xz decompresses: the flash test below writes a disk from it.)
     sha = path_of(built, ".img.xz.sha256")
     subprocess.run(
         ["sha256sum", "--check", "--status", sha.name], cwd=sha.parent, check=True, timeout=600
