@@ -247,7 +247,9 @@ def check_files(m: MountedImage, config: ImageConfig) -> list[str]:
                 target = m.root / source.relative_to(layer.files)
                 if not target.is_file() or target.read_bytes() != source.read_bytes():
                     problems.append(f"{target.relative_to(m.root)} differs from layer {layer.name}")
-                elif target.stat().st_mode & 0o777 != source.stat().st_mode & 0o777:
+                elif target.stat().st_mode & 0o777 != (
+                    0o755 if source.stat().st_mode & 0o111 else 0o644
+                ):
                     problems.append(
                         f"{target.relative_to(m.root)} has mode {oct(target.stat().st_mode)}"
                     )

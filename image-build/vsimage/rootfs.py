@@ -6,6 +6,7 @@ no emulation needed, so it is quick on any host.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -23,11 +24,13 @@ def copy_layer_files(config: ImageConfig, root: Path) -> None:
             run(
                 ["cp", "-r", "--no-preserve=ownership", "--preserve=mode", f"{layer.files}/.", root]
             )
-            run(["chown", "-R", "--no-dereference", "0:0", *_top_entries(layer.files, root)])
-
-
-def _top_entries(files: Path, root: Path) -> list[Path]:
-    return [root / path.relative_to(files) for path in files.rglob("*")]
+            for source in layer.files.rglob("*"):
+                target = root / source.relative_to(layer.files)
+                os.chown(target, 0, 0, follow_symlinks=False)
+                if not target.is_symlink():
+                    # As git keeps them, whatever the checkout's umask: 755 or 644.
+                    executable = source.is_dir() or source.stat().st_mode & 0o111
+                    target.chmod(0o755 if executable else 0o644)
 
 
 def existing_groups(root: Path) -> set[str]:
