@@ -16,6 +16,7 @@ from vestsight.errors import LlmError, WorkerNotReady, WorkerRestarting
 from vestsight.journal import Journal
 from vestsight.llm.client import LlmState
 from vestsight.llm.model_files import SMALL_MODEL_NAME, small_model_path
+from vestsight.llm.worker import OOM_SCORE_ADJ
 from vestsight.settings import LlmSettings
 
 pytestmark = pytest.mark.model
@@ -46,6 +47,22 @@ async def test_answer_streams_token_by_token(harness: Harness) -> None:
     assert len(tokens) == generation.done.completion_tokens > 1
     assert "".join(tokens).strip()
     assert generation.done.prompt_tokens > 5
+
+
+async def test_the_worker_is_the_first_the_kernel_kills_when_memory_runs_out(
+    harness: Harness,
+) -> None:
+    await harness.ready()
+    pid = harness.client.pid
+    assert pid is not None
+    worker = await asyncio.to_thread(oom_score, pid)
+    main = await asyncio.to_thread(oom_score, "self")
+    assert worker == OOM_SCORE_ADJ and main != worker  # the main process keeps its own
+
+
+def oom_score(who: int | str) -> int:
+    """The OOM score adjustment of process `who` ("self": this, the main process)."""
+    return int(Path(f"/proc/{who}/oom_score_adj").read_text())
 
 
 async def test_cancel_takes_effect_within_a_token_and_the_next_request_runs(

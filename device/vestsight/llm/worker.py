@@ -202,6 +202,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+OOM_SCORE_ADJ = 500
+"""The kernel's out-of-memory killer picks the worker before the main process (which restarts it
+and says so) and before speech; 1000 would be "always first", 0 is the default."""
+
+
+def prefer_to_be_killed_first(path: Path = Path("/proc/self/oom_score_adj")) -> None:
+    """Raise this process's OOM score (allowed without privileges); logged if it cannot be."""
+    try:
+        path.write_text(f"{OOM_SCORE_ADJ}\n")
+    except OSError as error:
+        _LOGGER.info("Could not set the worker's OOM score: %s", error)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # The main process decides when the worker ends (by closing its stdin), not a Ctrl-C.
@@ -213,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level, stream=sys.stderr, format="worker %(levelname)s %(message)s"
     )
+    prefer_to_be_killed_first()
     writer = MessageWriter(protocol_out)
     worker = Worker(writer, args)
     reader = threading.Thread(
