@@ -94,12 +94,12 @@ test: setup
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: $(INSTALLED)
-	$(PY) -m ruff check device tests
-	$(PY) -m ruff format --check device tests
+	$(PY) -m ruff check device tests image-build/vsimage
+	$(PY) -m ruff format --check device tests image-build/vsimage
 
 format: $(INSTALLED)
-	$(PY) -m ruff format device tests
-	$(PY) -m ruff check --fix device tests
+	$(PY) -m ruff format device tests image-build/vsimage
+	$(PY) -m ruff check --fix device tests image-build/vsimage
 
 typecheck: $(INSTALLED)
 	$(PY) -m mypy
