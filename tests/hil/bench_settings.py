@@ -17,7 +17,11 @@ from pathlib import Path
 from tests.conftest import REPO
 
 DEFAULT_PINS = REPO / "hardware" / "bench_pins.toml"
-DEFAULT_BRIDGE = "python3 -m vestsight.control_bridge --wait 120"
+DEFAULT_BRIDGE = (
+    "sudo -n -u vestsight /opt/vestsight/venv/bin/python -m vestsight.control_bridge "
+    "--socket /var/lib/vestsight/app/control.sock --wait 120"
+)
+"""On the SD card image (image-build/): the app's venv and socket, which only its user may open."""
 DEFAULT_SSH = "ssh -o BatchMode=yes -o ServerAliveInterval=5"
 
 
