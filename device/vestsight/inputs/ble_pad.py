@@ -10,7 +10,8 @@ service is not claimed by the kernel and this module reads it itself:
    characteristics (0x2A4D) by their Report Reference descriptors (0x2908);
 4. subscribe to them and turn every report into button edges (`vestsight.inputs.pad_maps`);
 5. read the battery level (0x2A19) where the pad has one, and follow its notifications;
-6. when the link drops, release every held button, say so, and scan again with a backoff.
+6. when the link drops, release every held button, say so, and scan again (each scan lasts
+   `scan_s`); a pad that cannot be connected or read is retried with a growing backoff.
 
 Notifications arrive as callbacks; they are put in a bounded queue that the service reads, and
 unsubscribed in ``finally``. bleak picks its BlueZ backend (D-Bus to bluetoothd) only when a scanner
@@ -124,12 +125,11 @@ class BlePad(Service):
                 )
                 await asyncio.sleep(self._delay(failures))
                 continue
-            if device is None:
+            if device is None:  # asleep or out of range: look again soon, a press wakes it
                 if not searched:
                     self._tell.missing()
                 searched = True
-                await asyncio.sleep(self._delay(failures))
-                failures += 1
+                await asyncio.sleep(self._backoff[0])
                 continue
             searched = True
             try:
