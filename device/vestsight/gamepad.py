@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from .commands.vest import Vest
 from .errors import VestsightError
-from .inputs.events import Action, InputEvent, InputQueue, PadCallbacks, Source
+from .inputs.events import (
+    LOW_PAD_BATTERY_PERCENT,
+    Action,
+    InputEvent,
+    InputQueue,
+    PadCallbacks,
+    Source,
+)
 from .settings import GamepadSettings
 from .speech.speaker import Priority
 
@@ -28,7 +35,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-LOW_PAD_BATTERY_PERCENT = 15
 PRESET_NAMES = {
     "8bitdo-micro-dinput": "8BitDo Micro",
     "8bitdo-micro-keyboard": "8BitDo Micro",

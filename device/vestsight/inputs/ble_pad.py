@@ -36,7 +36,7 @@ from bleak.exc import BleakError
 
 from ..errors import GamepadError, GamepadLinkError
 from ..supervisor import Service
-from .events import PadCallbacks
+from .events import LOW_PAD_BATTERY_PERCENT, PadCallbacks, check_pad_search
 from .hid import HidDecoder, parse_report_descriptor
 from .pad_maps import PadMap, PadTracker
 
@@ -57,7 +57,6 @@ INPUT_REPORT = 1
 
 QUEUE_SIZE = 256
 """Reports waiting to be decoded; a pad sends one per change, so this is never full in use."""
-LOW_BATTERY_PERCENT = 15
 
 
 class BlePad(Service):
@@ -80,10 +79,7 @@ class BlePad(Service):
         backoff: Sequence[float] = (1.0, 2.0, 5.0, 10.0, 30.0),
     ) -> None:
         super().__init__()
-        if not names and not addresses:
-            raise ValueError("a BLE gamepad needs a name or an address to look for")
-        if not backoff or min(backoff) <= 0:
-            raise ValueError("backoff needs at least one delay, all above 0 s")
+        check_pad_search("BLE", names, addresses, backoff)
         self._tell = callbacks
         self._pad_map = pad_map
         self._names = tuple(n.lower() for n in names)
@@ -258,7 +254,7 @@ class BlePad(Service):
             _LOGGER.info("Ignoring battery level %r", data)
             return
         before, self.battery_percent = self.battery_percent, data[0]
-        if before is None or before > LOW_BATTERY_PERCENT >= data[0]:
+        if before is None or before > LOW_PAD_BATTERY_PERCENT >= data[0]:
             self._tell.battery(data[0])
 
 

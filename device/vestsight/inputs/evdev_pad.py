@@ -28,7 +28,7 @@ from typing import Protocol
 
 from ..names import GAMEPAD_BUTTONS
 from ..supervisor import Service
-from .events import PadCallbacks
+from .events import PadCallbacks, check_pad_search
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -336,10 +336,7 @@ class EvdevGamepad(Service):
         grab: bool = True,
     ) -> None:
         super().__init__()
-        if not names and not addresses:
-            raise ValueError("an evdev gamepad needs a name or an address to look for")
-        if not backoff or min(backoff) <= 0:
-            raise ValueError("backoff needs at least one delay, all above 0 s")
+        check_pad_search("evdev", names, addresses, backoff)
         self._tell = callbacks
         self._decoder = EvdevDecoder(mapping)
         self._names = tuple(n.lower() for n in names)

@@ -6,7 +6,7 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -72,6 +72,20 @@ class PadCallbacks:
     unusable: Callable[[str, VestsightError], object] = lambda name, error: None
     """A pad was found but cannot be used (once, until a pad connects)."""
     battery: Callable[[int], object] = lambda percent: None
+
+
+LOW_PAD_BATTERY_PERCENT = 15
+"""A pad's battery at or below this is low: told when it crosses the line, and said."""
+
+
+def check_pad_search(
+    kind: str, names: Sequence[str], addresses: Iterable[str], backoff: Sequence[float]
+) -> None:
+    """What every gamepad service needs to search with; ValueError when it cannot."""
+    if not names and not addresses:
+        raise ValueError(f"a {kind} gamepad needs a name or an address to look for")
+    if not backoff or min(backoff) <= 0:
+        raise ValueError("backoff needs at least one delay, all above 0 s")
 
 
 class GamepadService(Protocol):
