@@ -102,6 +102,7 @@ class VestApp:
             self.journal,
             self._llm_state_changed,
             system_prompt=self.phrases.prompt("system"),
+            models_dir=models_dir(settings.general.models_dir),
         )
         self.vision = VisionService(
             make_detectors(settings.vision, models_dir(settings.general.models_dir)),

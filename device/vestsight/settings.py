@@ -298,8 +298,18 @@ class LlmSettings:
         "model, if it is in the model's folder; without one the model gets the fast path's "
         "findings as text.",
     )
+    model: str = setting(
+        "",
+        "Description model by its name in models/manifest.toml, or the start of one: "
+        "gemma-3n-e2b, gemma-3n-e4b, gemma-4-e2b. The first listed entry with that name whose "
+        "file is in general.models_dir is loaded (a converted vision pair before the text-only "
+        "file). llm.model_path, when set, wins.",
+    )
     chat_format: str = setting(
-        "gemma", "Prompt format the worker builds; Gemma models need gemma.", choices=("gemma",)
+        "auto",
+        "Prompt format the worker builds: auto chooses by the model file (gemma4 for Gemma 4, "
+        "gemma for Gemma 3 and 3n).",
+        choices=("auto", "gemma", "gemma4"),
     )
     threads: int = setting(
         0,

@@ -35,7 +35,7 @@ from tests.bench.process_memory import peak_rss_mb
 from vestsight.journal import Journal
 from vestsight.llm.client import LlmClient
 from vestsight.llm.model_files import resolve_model_path
-from vestsight.llm.prompt_format import gemma_prompt, gemma_turns
+from vestsight.llm.prompt_format import GEMMA
 from vestsight.phrases import Phrases
 from vestsight.settings import LlmSettings
 from vestsight.speech.sentences import SentenceSplitter
@@ -83,7 +83,7 @@ def bare_child(args: argparse.Namespace) -> None:
     )
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
-        text = gemma_prompt(gemma_turns(round_chat(int(line), args.filler)))
+        text = GEMMA.prompt(round_chat(int(line), args.filler))
         tokens = llm.tokenize(text.encode(), add_bos=True, special=True)
         started = time.monotonic()
         first = 0.0

@@ -43,7 +43,7 @@ class ScriptedLlm(LlmClient):
         image: bytes = b"",
         image_type: str = "image/jpeg",
     ) -> AsyncIterator[Generation]:
-        assert messages[0]["role"] == "system" and "light:" in messages[1]["content"]
+        assert messages[0]["role"] == "system" and messages[1]["role"] == "user"
         self.prompts.append(messages[1]["content"])
         self.images.append(image)
         generation = Generation(request_id="scripted")

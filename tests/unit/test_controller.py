@@ -67,6 +67,9 @@ async def test_a_model_that_takes_images_is_shown_the_frame(vest, journal: Journ
         await log.expect(event("command.done", command="describe"), since=first["mono"] + 1e-6)
     without, with_image = llm.images
     assert without == b""
+    # Without the image the model is told only what was measured; with it, to describe it.
+    assert "light:" in llm.prompts[0] and "picture" not in llm.prompts[0]
+    assert "light:" not in llm.prompts[1] and "Describe the scene in this picture" in llm.prompts[1]
     image = Image.open(io.BytesIO(with_image))
     assert image.format == "JPEG" and image.size == (320, 240)  # never enlarged
     big = Image.open(io.BytesIO(model_jpeg(np.zeros((1200, 1600, 3), np.uint8))))

@@ -114,6 +114,9 @@ async def speak_answer(
     spoken = SpokenAnswer(vest.phrases, answer, prompt)
     async with vest.llm.generate(messages, max_tokens=max_tokens, image=image) as generation:
         async for text in generation:
+            if refused := vest.llm.first_image_error(generation):
+                vest.journal.publish("describe.image_refused", error=refused)
+                vest.speaker.say(vest.phrases.say("llm_image_refused"), source="command")
             for sentence in spoken.feed(text):
                 _say_sentence(vest, sentence, answer)
             if spoken.looping:

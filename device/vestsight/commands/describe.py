@@ -32,6 +32,8 @@ HELD_TEXT_CHARS = 200
 
 
 async def describe(vest: Vest) -> None:
+    """Say at once what was detected (or the frame's light), then the text in view, then the
+    model's description: of the image itself when the model sees, else of those findings."""
     frame = await vest.camera.capture()
     reading = asyncio.create_task(read_frame_text(vest, frame), name="describe-ocr")
     reading.add_done_callback(_note_failure)
@@ -44,12 +46,19 @@ async def describe(vest: Vest) -> None:
         vest.say_all(first, "fast")
         answer = list(first)
         vest.last_answer = answer
+        text = await _text_if_quick(vest, reading)
+        if text:  # a sign or a label in view is part of the description, word for word
+            said = vest.phrases.say("text_in_view", text=" ".join(text.split())[:HELD_TEXT_CHARS])
+            vest.say_all([said], "fast")
+            answer.append(said)
         if vest.llm.state is not LlmState.READY:
             vest.speaker.say(llm_unavailable(vest), source="command")
             return
-        text = await _text_if_quick(vest, reading)
-        messages = describe_messages(vest.phrases, facts, found, text, vest.prefs.verbosity)
-        image = await asyncio.to_thread(model_jpeg, frame.pixels) if vest.llm.vision else b""
+        seeing = vest.llm.vision
+        messages = describe_messages(
+            vest.phrases, facts, found, text, vest.prefs.verbosity, image=seeing
+        )
+        image = await asyncio.to_thread(model_jpeg, frame.pixels) if seeing else b""
         await _answer(vest, messages, answer, image)
     finally:
         reading.cancel()
@@ -124,7 +133,7 @@ async def what_is_this(vest: Vest) -> None:
         vest.speaker.say(vest.phrases.say("looking_closer"), source="command")
     none = vest.phrases.prompt("none")
     user = vest.phrases.prompt(
-        "this",
+        "this_image" if vest.llm.vision else "this",
         findings=", ".join(names) or none,
         text=text[:PROMPT_TEXT_CHARS] or none,
         length=vest.phrases.word("lengths", "brief"),
@@ -178,16 +187,26 @@ def scene_sentence(phrases: Phrases, facts: FrameFacts) -> str:
 
 
 def describe_messages(
-    phrases: Phrases, facts: FrameFacts, found: list[str], text: str, verbosity: str = "normal"
+    phrases: Phrases,
+    facts: FrameFacts,
+    found: list[str],
+    text: str,
+    verbosity: str = "normal",
+    *,
+    image: bool = False,
 ) -> list[dict[str, str]]:
+    """The chat for a description. With `image` the model sees the frame and is given the fast
+    path's findings beside it; without, it is given only what was measured and detected."""
     none = phrases.prompt("none")
-    user = phrases.prompt(
-        "describe",
-        facts=facts.as_prompt_text(),
-        findings=" ".join(found) or none,
-        text=" ".join(text.split()) or none,
-        length=phrases.word("lengths", verbosity),
-    )
+    values = {
+        "findings": " ".join(found) or none,
+        "text": " ".join(text.split()) or none,
+        "length": phrases.word("lengths", verbosity),
+    }
+    if image:
+        user = phrases.prompt("describe_image", **values)
+    else:
+        user = phrases.prompt("describe", facts=facts.as_prompt_text(), **values)
     return [
         {"role": "system", "content": phrases.prompt("system")},
         {"role": "user", "content": user},

@@ -17,6 +17,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..aio import cancel_and_wait, run_until_first_failure, spawn, wait_within
 from ..errors import LlmError, ProtocolError, WorkerNotReady, WorkerRestarting
@@ -24,6 +25,7 @@ from ..journal import Journal
 from ..settings import LlmSettings
 from ..supervisor import Service
 from . import protocol
+from .model_files import cache_dir
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,8 +62,20 @@ class Generation:
     on_stall: Callable[[], None] = field(default=lambda: None, repr=False)
     """Called when a time limit passes: the worker is stuck and must be restarted."""
     _items: asyncio.Queue[_Item] = field(default_factory=asyncio.Queue, repr=False)
+    image_bytes: int = 0
+    """Size of the camera image sent with the request (0: text only)."""
+    started: protocol.Started | None = None
+    """The worker's account of the prompt it is prefilling."""
     done: protocol.Done | None = None
     first_token_at: float | None = None
+
+    @property
+    def image_error(self) -> str:
+        """Why the image that went with this request was not used by the model ("": it was)."""
+        for report in (self.done, self.started):
+            if report is not None and report.image_error:
+                return report.image_error
+        return ""
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._tokens()
@@ -101,9 +115,12 @@ class LlmClient(Service):
         on_state: StateListener,
         *,
         system_prompt: str = "",
+        models_dir: Path | None = None,
         python: str = sys.executable,
     ) -> None:
         super().__init__()
+        self._models_dir = models_dir or cache_dir()
+        """Where `LlmSettings.model` names are looked up (`general.models_dir`)."""
         self._settings = settings
         self._system_prompt = system_prompt
         """Prefilled by the worker at load: requests that start with it skip its prefill."""
@@ -119,6 +136,10 @@ class LlmClient(Service):
         """System-prompt tokens the worker holds prefilled."""
         self.vision_failed = False
         """A vision projector was configured but could not be loaded."""
+        self.vision_error = ""
+        """Why the configured projector is not used."""
+        self.prompt_format = ""
+        self._image_error_told = False
         self._process: asyncio.subprocess.Process | None = None
         self._generations: dict[str, Generation] = {}
         self._ids = itertools.count(1)
@@ -154,6 +175,10 @@ class LlmClient(Service):
             "vestsight.llm.worker",
             "--model",
             self._settings.model_path,
+            "--model-name",
+            self._settings.model,
+            "--models-dir",
+            str(self._models_dir),
             "--threads",
             str(self._settings.thread_count),
             "--context",
@@ -229,6 +254,19 @@ class LlmClient(Service):
             case protocol.Token(request_id=rid) | protocol.Failed(request_id=rid):
                 if (generation := self._generations.get(rid)) is not None:
                     generation._items.put_nowait(message)
+            case protocol.Started(request_id=rid):
+                generation = self._generations.get(rid)
+                if generation is not None:
+                    generation.started = message
+                self._journal.publish(
+                    "llm.request",
+                    id=rid,
+                    image_bytes=generation.image_bytes if generation is not None else 0,
+                    prompt_tokens=message.prompt_tokens,
+                    cached=message.cached_tokens,
+                    image_tokens=message.image_tokens,
+                    image_error=message.image_error,
+                )
             case protocol.Done(request_id=rid):
                 self._journal.publish(
                     "llm.done",
@@ -239,6 +277,9 @@ class LlmClient(Service):
                     cached=message.cached_tokens,
                     first_token=message.first_token_seconds,
                     seconds=message.seconds,
+                    image_tokens=message.image_tokens,
+                    image_seconds=message.image_seconds,
+                    image_error=message.image_error,
                 )
                 if (generation := self._generations.get(rid)) is not None:
                     generation._items.put_nowait(message)
@@ -252,6 +293,8 @@ class LlmClient(Service):
                 self.vision = message.vision
                 self.warm_tokens = message.warm_tokens
                 self.vision_failed = message.vision_failed
+                self.vision_error = message.vision_error
+                self.prompt_format = message.prompt_format
                 self._loaded.set()
                 self.ready.set()
                 self._set_state(LlmState.READY)
@@ -310,6 +353,13 @@ class LlmClient(Service):
         for generation in self._generations.values():
             generation._items.put_nowait(error)
 
+    def first_image_error(self, generation: Generation) -> str:
+        """`generation`'s image error the first time one happens (said once), else ""."""
+        if not generation.image_error or self._image_error_told:
+            return ""
+        self._image_error_told = True
+        return generation.image_error
+
     @contextlib.asynccontextmanager
     async def generate(
         self,
@@ -327,11 +377,13 @@ class LlmClient(Service):
             if self._state is LlmState.FAILED:
                 raise LlmError(f"description engine failed: {self.failure_reason}")
             raise WorkerNotReady(f"description engine is {self._state.value}")
+        image = image if self.vision else b""
         generation = Generation(
             request_id=f"r{next(self._ids)}",
             first_token_timeout=self._settings.first_token_timeout_s,
             token_timeout=self._settings.token_timeout_s,
             on_stall=self._kill_stuck_worker,
+            image_bytes=len(image),
         )
         sent = self._send(
             protocol.Generate(
@@ -340,14 +392,16 @@ class LlmClient(Service):
                 max_tokens=max_tokens or self._settings.max_answer_tokens,
                 temperature=self._settings.temperature,
                 seed=self._settings.seed,
-                image_type=image_type if image and self.vision else "",
-                payload=image if self.vision else b"",
+                image_type=image_type if image else "",
+                payload=image,
             )
         )
         if not sent:
             raise WorkerRestarting("the description engine is restarting")
         self._generations[generation.request_id] = generation
-        self._journal.publish("llm.request", id=generation.request_id)
+        self._journal.publish(
+            "llm.send", id=generation.request_id, image_bytes=len(image), messages=len(messages)
+        )
         try:
             yield generation
         finally:

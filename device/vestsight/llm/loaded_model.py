@@ -1,25 +1,58 @@
 """The model as the worker holds it: loaded once, its system prompt warm in the KV cache.
 
-Only the worker process imports this module (it imports llama_cpp). Text requests are prompted
-with tokens the worker builds itself (`prompt_format`), so llama.cpp's prefix match reuses the
-warm system prompt and a request prefills only its own part. A request with a camera image goes
-through the vision chat handler when the model has a projector.
+Only the worker process imports this module (it imports llama_cpp). Prompts are tokens the
+worker builds itself (`prompt_format`), so the warm system prompt is reused by every request,
+with or without an image: a request prefills only its own part. A request with a camera image
+has the image's chunks put into the context by `ImageInput` between the text before it (the
+system prompt) and the question after it; then the answer is sampled as for text.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ModelFileError
 from . import protocol
-from .prompt_format import END, FittedPrompt, fit_prompt, system_prefix
-from .vision_chat import VisionChat
+from .image_input import ImageInput, ImagePrompt, ImageRefused
+from .projector_check import check_projector
+from .prompt_format import FittedPrompt, PromptFormat, fit_prompt, format_for, with_image
 
 _LOGGER = logging.getLogger(__name__)
+
+Cancelled = Callable[[], bool]
+
+
+@dataclass
+class Prepared:
+    """A request tokenized and fitted to the context, not yet evaluated."""
+
+    request: protocol.Generate
+    fitted: FittedPrompt
+    cached_tokens: int
+    """Tokens at the start of the prompt already in the KV cache (the warm system prompt)."""
+    image: ImagePrompt | None = None
+    image_error: str = ""
+    """Why an image sent with the request was not used (the answer comes from text)."""
+    image_seconds: float = 0.0
+    """Time the image took to go into the context (encoded, then decoded), once prefilled."""
+
+    @property
+    def prompt_tokens(self) -> int:
+        return len(self.fitted.tokens) + (self.image.n_tokens if self.image else 0)
+
+    @property
+    def image_tokens(self) -> int:
+        return self.image.n_tokens if self.image else 0
+
+    def close(self) -> None:
+        if self.image is not None:
+            self.image.close()
 
 
 @dataclass
@@ -27,36 +60,21 @@ class Answer:
     """One request's stream of text pieces and, once finished, its numbers."""
 
     _chunks: Iterator[dict[str, Any]]
-    prompt_tokens: int
-    _evaluated: list[int] = field(default_factory=list)
-    """Sizes of the model's decode calls during this request (first: the prompt's new part)."""
     finish_reason: str = "stop"
     completion_tokens: int = 0
-    _on_end: Callable[[], None] = lambda: None
-
-    @property
-    def cached_tokens(self) -> int:
-        if not self._evaluated:
-            return 0
-        return max(0, self.prompt_tokens - self._evaluated[0])
+    _on_end: Callable[[], None] = field(default=lambda: None, repr=False)
 
     def texts(self) -> Iterator[str]:
         try:
-            yield from self._texts()
+            for chunk in self._chunks:
+                choice = chunk["choices"][0]
+                if text := choice.get("text"):
+                    self.completion_tokens += 1
+                    yield text
+                if choice.get("finish_reason"):
+                    self.finish_reason = choice["finish_reason"]
         finally:
             self._on_end()
-
-    def _texts(self) -> Iterator[str]:
-        for chunk in self._chunks:
-            choice = chunk["choices"][0]
-            text = choice.get("text")
-            if text is None:
-                text = choice.get("delta", {}).get("content")
-            if text:
-                self.completion_tokens += 1
-                yield text
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
 
     def stop(self, reason: str) -> None:
         self.finish_reason = reason
@@ -65,16 +83,14 @@ class Answer:
             close()
 
 
-Cancelled = Callable[[], bool]
-
-
 class LoadedModel:
-    def __init__(self, llm: Any, context: int, vision: VisionChat | None) -> None:
+    def __init__(self, llm: Any, context: int, fmt: PromptFormat, image: ImageInput | None):
         import llama_cpp
 
         self._llm = llm
         self._context = context
-        self._vision = vision
+        self.format = fmt
+        self._image = image
         self._cancelled: Cancelled = lambda: False
         # Prefill is one llama_decode per batch of up to n_batch tokens: seconds on the Pi. The
         # abort callback lets a cancel stop it between graph nodes; it is set only while the
@@ -82,42 +98,37 @@ class LoadedModel:
         self._abort = llama_cpp.ggml_abort_callback(lambda _data: self._cancelled())
         self._no_abort = llama_cpp.ggml_abort_callback()
         self._set_abort_callback = llama_cpp.llama_set_abort_callback
-        self._evaluated: list[int] | None = None
-        self.vision_failed = False
-        """A projector was given but could not be used: answers come from text only."""
-        decode = llm.eval
-
-        def counting_eval(tokens: Sequence[int]) -> None:
-            if self._evaluated is not None:
-                self._evaluated.append(len(tokens))
-            decode(tokens)
-
-        llm.eval = counting_eval  # Llama.generate decodes through self.eval: count what it does
+        self.vision_error = ""
+        """Why a configured projector is not used: answers come from text only."""
 
     @classmethod
     def load(cls, path: Path, projector: Path | None, args: argparse.Namespace) -> LoadedModel:
         from llama_cpp import Llama  # the worker process is the only importer of llama_cpp
 
-        vision = VisionChat.create(projector) if projector is not None else None
         llm = Llama(
             model_path=str(path),
             n_ctx=args.context,
             n_batch=args.batch,
             n_threads=args.threads,
             n_threads_batch=args.threads,
-            chat_handler=vision.handler if vision is not None else None,
             verbose=False,
         )
-        loaded = cls(llm, args.context, vision)
-        if vision is not None and not vision.attach(llm):
-            llm.chat_handler = None
-            loaded._vision = None
-            loaded.vision_failed = True
+        architecture = str(llm.metadata.get("general.architecture", ""))
+        fmt = format_for(args.chat_format, architecture)
+        loaded = cls(llm, args.context, fmt, None)
+        if projector is not None:
+            try:
+                check_projector(projector, architecture, embedding_width(llm))
+                loaded._image = ImageInput.load(projector, llm, args.threads)
+            except (ModelFileError, ValueError) as err:
+                _LOGGER.error("Vision projector %s not used, text only: %s", projector, err)
+                loaded.vision_error = str(err)
+        _LOGGER.info("%s (%s): %s prompts", path.name, architecture, fmt.name)
         return loaded
 
     @property
     def vision(self) -> bool:
-        return self._vision is not None
+        return self._image is not None
 
     def tokenize(self, text: str) -> list[int]:
         return list(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
@@ -126,7 +137,7 @@ class LoadedModel:
         """Prefill the system prompt's prefix so the first request finds it cached."""
         if not system:
             return 0
-        tokens = self.tokenize(system_prefix(system))
+        tokens = self.tokenize(self.format.system_prefix(system))
         if len(tokens) > self._context // 2:
             _LOGGER.warning("System prompt of %d tokens not prefilled: too long", len(tokens))
             return 0
@@ -139,17 +150,63 @@ class LoadedModel:
             return 0
         return len(tokens)
 
-    def answer(self, request: protocol.Generate, cancelled: Cancelled) -> Answer:
+    def prepare(self, request: protocol.Generate) -> Prepared:
+        """Tokenize and fit `request` (`PromptTooLong` if it cannot fit)."""
+        image, image_error = None, ""
+        if request.payload and request.image_type:
+            if self._image is None:
+                image_error = "the model has no vision projector"
+            else:
+                try:
+                    image = self._image.tokenize(request.payload)
+                except ImageRefused as err:
+                    image_error = str(err)
+        if image_error:
+            _LOGGER.warning("Image not used, answering from text: %s", image_error)
+        try:
+            messages = request.messages
+            if image is not None:
+                assert self._image is not None
+                messages = with_image(messages, self._image.marker)
+            fitted = fit_prompt(
+                messages,
+                self.tokenize,
+                self._context,
+                request.max_tokens,
+                self.format,
+                reserved=image.n_tokens if image else 0,
+            )
+        except BaseException:
+            if image is not None:
+                image.close()
+            raise
+        if fitted.dropped_turns:
+            _LOGGER.info("Dropped %d old exchanges to fit the context", fitted.dropped_turns)
+        cached = self._cached_prefix(self._text_before_image(fitted, image))
+        return Prepared(request, fitted, cached, image, image_error)
+
+    def answer(self, prepared: Prepared, cancelled: Cancelled) -> Answer:
         """Start answering; a decode in progress stops (RuntimeError) once `cancelled()`."""
         self._cancelled = cancelled
         self._set_abort(self._abort)
         try:
-            answer = self._start(request)
+            tokens = prepared.fitted.tokens
+            if prepared.image is not None:
+                tokens = self._prefill_image_or_text(prepared)
+            chunks = self._llm.create_completion(
+                prompt=tokens,
+                max_tokens=prepared.fitted.max_tokens,
+                temperature=prepared.request.temperature,
+                seed=prepared.request.seed,
+                stop=[self.format.end],
+                stream=True,
+            )
         except BaseException:
             self._set_abort(self._no_abort)
             raise
-        answer._on_end = lambda: self._set_abort(self._no_abort)
-        return answer
+        finally:
+            prepared.close()
+        return Answer(chunks, _on_end=lambda: self._set_abort(self._no_abort))
 
     def _set_abort(self, callback: Any) -> None:
         self._set_abort_callback(self._llm._ctx.ctx, callback, None)
@@ -158,39 +215,65 @@ class LoadedModel:
         """The first token is out: from here a cancel is checked between tokens."""
         self._set_abort(self._no_abort)
 
-    def _start(self, request: protocol.Generate) -> Answer:
-        if request.payload and request.image_type:
-            if self._vision is None:
-                _LOGGER.warning("Image ignored: the model has no vision projector")
-            else:
-                return self._answer_with_image(request)
-        fitted: FittedPrompt = fit_prompt(
-            request.messages, self.tokenize, self._context, request.max_tokens
-        )
-        if fitted.dropped_turns:
-            _LOGGER.info("Dropped %d old exchanges to fit the context", fitted.dropped_turns)
-        evaluated: list[int] = []
-        self._evaluated = evaluated
-        chunks = self._llm.create_completion(
-            prompt=fitted.tokens,
-            max_tokens=fitted.max_tokens,
-            temperature=request.temperature,
-            seed=request.seed,
-            stop=[END],
-            stream=True,
-        )
-        return Answer(chunks, len(fitted.tokens), evaluated)
+    def _text_before_image(self, fitted: FittedPrompt, image: ImagePrompt | None) -> list[int]:
+        if image is None or self._image is None:
+            return fitted.tokens
+        return self.tokenize(fitted.text.split(self._image.marker, 1)[0])
 
-    def _answer_with_image(self, request: protocol.Generate) -> Answer:
-        """The handler encodes the image and prefills the whole prompt before it returns."""
-        assert self._vision is not None
-        self._evaluated = None  # it clears the cache: nothing is reused
-        messages = self._vision.messages(request.messages, request.payload, request.image_type)
-        chunks = self._llm.create_chat_completion(
-            messages=messages,
-            max_tokens=request.max_tokens,
-            temperature=request.temperature,
-            seed=request.seed,
-            stream=True,
-        )
-        return Answer(chunks, int(self._llm.n_tokens))
+    def _cached_prefix(self, tokens: list[int]) -> int:
+        """How many of `tokens` the KV cache holds already (as llama's own prefix match)."""
+        held = self._llm.input_ids[: self._llm.n_tokens]
+        same = 0
+        for have, want in zip(held, tokens, strict=False):
+            if have != want:
+                break
+            same += 1
+        return min(same, len(tokens) - 1)
+
+    def _prefill_image_or_text(self, prepared: Prepared) -> list[int]:
+        """The prompt with its image prefilled; the text prompt if the encoder refused it."""
+        started = time.monotonic()
+        try:
+            tokens = self._prefill_image(prepared)
+        except ImageRefused as err:
+            _LOGGER.warning("Image refused by the encoder, answering from text: %s", err)
+            prepared.image_error = str(err)
+            if prepared.image is not None:
+                prepared.image.close()
+            prepared.image = None
+            prepared.fitted = fit_prompt(
+                prepared.request.messages,
+                self.tokenize,
+                self._context,
+                prepared.request.max_tokens,
+                self.format,
+            )
+            return prepared.fitted.tokens
+        prepared.image_seconds = time.monotonic() - started
+        return tokens
+
+    def _prefill_image(self, prepared: Prepared) -> list[int]:
+        """Evaluate the text before the image, the image, and the question but its last token.
+
+        Returns the whole prompt as tokens; llama's prefix match then finds all but the last
+        token cached, decodes that one and samples the answer.
+        """
+        assert self._image is not None and prepared.image is not None
+        before, after = prepared.fitted.text.split(self._image.marker, 1)
+        before_tokens = self.tokenize(before)
+        after_tokens = [
+            int(t) for t in self._llm.tokenize(after.encode(), add_bos=False, special=True)
+        ]
+        llm = self._llm
+        llm.n_tokens = prepared.cached_tokens
+        llm.eval(before_tokens[prepared.cached_tokens :])
+        self._image.evaluate(llm, prepared.image, self._cancelled)
+        llm.eval(after_tokens[:-1])
+        return [int(t) for t in llm.input_ids[: llm.n_tokens]] + after_tokens[-1:]
+
+
+def embedding_width(llm: Any) -> int:
+    """The width of the model's input embeddings: what a projector must produce."""
+    import llama_cpp
+
+    return int(llama_cpp.llama_model_n_embd_inp(llm.model))

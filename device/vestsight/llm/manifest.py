@@ -4,6 +4,12 @@ The worker checks the file it is about to load: its size and sha256 must match t
 entry of the same file name. Hashing a 3 GB model takes seconds on the Pi, so a digest is kept
 in a small cache keyed by path, size and modification time; a file that changes is hashed again.
 A file the manifest does not list (the maker's own model) is loaded unverified, with a warning.
+
+Files the maker's build makes itself (the Gemma 3n vision pair converted from the official
+checkpoint) have no published digest: the build records their size and sha256 in
+``manifest.local.toml`` in the models folder (`LOCAL_MANIFEST`), with the same ``[[model]]``
+schema. `load_manifests` reads both; a local entry with the name of a repository entry fills in
+(and overrides) its fields, so the worker checks a converted file like any downloaded one.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 import logging
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ModelFileError
@@ -21,6 +27,8 @@ from ..errors import ModelFileError
 _LOGGER = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+LOCAL_MANIFEST = "manifest.local.toml"
+"""The models folder's own manifest: digests of the files the maker's build converted."""
 
 
 def default_manifest() -> Path:
@@ -40,6 +48,9 @@ class ModelEntry:
     """Name of the manifest entry of this model's vision projector (mmproj), if it has one."""
     default: bool = False
     """Fetched by `make models` without names."""
+    convert: str = ""
+    """Made by the maker's build from an upstream checkpoint (``make gemma3n-vision``), not
+    downloaded: the recipe's name. Its digest is recorded in the local manifest."""
 
     @property
     def pinned(self) -> bool:
@@ -60,6 +71,7 @@ def load_manifest(path: Path) -> list[ModelEntry]:
                 size=item.get("size"),
                 projector=item.get("projector", ""),
                 default=bool(item.get("default", False)),
+                convert=item.get("convert", ""),
             )
             for item in data.get("model", [])
         ]
@@ -68,6 +80,39 @@ def load_manifest(path: Path) -> list[ModelEntry]:
             f"cannot read the model manifest {path}: {err!r}",
             advice="the manifest is part of the software: reinstall or restore it",
         ) from err
+
+
+def load_manifests(manifest: Path, models_folder: Path | None = None) -> list[ModelEntry]:
+    """The repository manifest's entries, completed by the models folder's local manifest.
+
+    A local entry whose name is in the repository manifest replaces that entry's file, size,
+    sha256 and projector; other local entries are added. A local manifest that cannot be read
+    is logged and ignored: the files it describes then load unverified or are refused, as the
+    repository entry says.
+    """
+    entries = load_manifest(manifest)
+    local = (models_folder / LOCAL_MANIFEST) if models_folder is not None else None
+    if local is None or not local.is_file():
+        return entries
+    try:
+        extra = load_manifest(local)
+    except ModelFileError as err:
+        _LOGGER.error("Ignoring the local model manifest: %s", err)
+        return entries
+    by_name = {entry.name: index for index, entry in enumerate(entries)}
+    for entry in extra:
+        if (index := by_name.get(entry.name)) is None:
+            entries.append(entry)
+            continue
+        listed = entries[index]
+        entries[index] = replace(
+            listed,
+            file=entry.file,
+            sha256=entry.sha256,
+            size=entry.size,
+            projector=entry.projector or listed.projector,
+        )
+    return entries
 
 
 def entry_for(path: Path, entries: list[ModelEntry]) -> ModelEntry | None:

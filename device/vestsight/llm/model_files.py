@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ModelFileError
-from .manifest import DigestCache, ModelEntry, check_against, entry_for, load_manifest
+from .manifest import DigestCache, ModelEntry, check_against, entry_for, load_manifests
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,12 +60,32 @@ def resolve_model_path(configured: str) -> Path:
     return path
 
 
-def listed_models(manifest: Path) -> list[ModelEntry]:
-    """The manifest's entries, read once per worker start; none (so nothing verified) if absent."""
+def named_model_path(name: str, folder: Path, entries: list[ModelEntry]) -> Path:
+    """The file of the first manifest entry called `name` (or whose name starts with it) that is
+    in `folder`: ``gemma-4-e2b`` finds ``gemma-4-e2b-it-q4_0``. Projectors are not models."""
+    candidates = [
+        e for e in entries
+        if (e.name == name or e.name.startswith(name + "-")) and not e.name.startswith("mmproj-")
+    ]  # fmt: skip
+    for entry in candidates:
+        if (path := folder / entry.file).is_file():
+            check_model_file(path)
+            return path
+    listed = ", ".join(e.file for e in candidates) or "no such entry in the manifest"
+    raise ModelFileError(
+        f"no model file for llm.model = {name!r} in {folder} ({listed})",
+        advice="fetch it with make models MODELS=<name>, or set llm.model_path",
+        spoken="the description model file is missing",
+    )
+
+
+def listed_models(manifest: Path, models_folder: Path | None = None) -> list[ModelEntry]:
+    """The manifest's entries, with the local manifest of `models_folder` (the files the maker's
+    build converted); read once per worker start; none (so nothing verified) if absent."""
     if not manifest.is_file():
         _LOGGER.warning("No model manifest at %s: model files are loaded unverified", manifest)
         return []
-    return load_manifest(manifest)
+    return load_manifests(manifest, models_folder)
 
 
 def verify_listed(path: Path, entries: list[ModelEntry]) -> ModelEntry | None:

@@ -75,6 +75,10 @@ class Ready(Message):
     """Tokens of the system prompt prefilled at load, reused by every request."""
     vision_failed: bool = False
     """A projector was configured but could not be loaded: the model answers from text."""
+    vision_error: str = ""
+    """Why the configured projector is not used (logged; the wearer hears it once)."""
+    prompt_format: str = ""
+    """The prompt format the worker builds (``gemma``, ``gemma4``)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,22 @@ class LoadFailed(Message):
     type: ClassVar[str] = "load-failed"
     error: str
     advice: str = ""
+
+
+@dataclass(frozen=True)
+class Started(Message):
+    """The worker has tokenized a request and starts prefilling it."""
+
+    type: ClassVar[str] = "started"
+    request_id: str
+    prompt_tokens: int
+    """The whole prompt, the image's positions included."""
+    cached_tokens: int = 0
+    """Prompt tokens already in the KV cache (the warm system prompt): not prefilled again."""
+    image_tokens: int = 0
+    """Context positions the camera image takes; 0 when no image went to the model."""
+    image_error: str = ""
+    """Why an image sent with the request was not used; the answer comes from text."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +123,11 @@ class Done(Message):
     completion_tokens: int = 0
     first_token_seconds: float = 0.0
     seconds: float = 0.0
+    image_tokens: int = 0
+    image_seconds: float = 0.0
+    """Time the image took to go into the context: the vision encoder plus its decode."""
+    image_error: str = ""
+    """Why an image sent with the request was not used (also when the encoder refused it)."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +148,19 @@ class Pong(Message):
 
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.type: cls
-    for cls in (Generate, Cancel, Ping, Loading, Ready, LoadFailed, Token, Done, Failed, Pong)
+    for cls in (
+        Generate,
+        Cancel,
+        Ping,
+        Loading,
+        Ready,
+        LoadFailed,
+        Started,
+        Token,
+        Done,
+        Failed,
+        Pong,
+    )
 }
 
 

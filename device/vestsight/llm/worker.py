@@ -24,7 +24,15 @@ from ..errors import LlmError, ModelFileError, ProtocolError
 from . import protocol
 from .loaded_model import LoadedModel
 from .manifest import ModelEntry, default_manifest
-from .model_files import listed_models, projector_path, resolve_model_path, verify_listed
+from .model_files import (
+    cache_dir,
+    listed_models,
+    named_model_path,
+    projector_path,
+    resolve_model_path,
+    verify_listed,
+)
+from .prompt_format import FORMATS
 
 _LOGGER = logging.getLogger("vestsight.llm.worker")
 
@@ -50,7 +58,7 @@ class Worker:
         self._lock = threading.Lock()
         self._busy = threading.Event()
         self._model: LoadedModel | None = None
-        self._projector_refused = False
+        self._projector_error = ""
 
     # --- reader thread ---------------------------------------------------------------------
 
@@ -82,16 +90,23 @@ class Worker:
 
     def load(self) -> bool:
         args = self._args
-        self._writer.send(protocol.Loading(model=args.model or "small development model"))
+        self._writer.send(
+            protocol.Loading(model=args.model or args.model_name or "small development model")
+        )
         started = time.monotonic()
         try:
-            path = resolve_model_path(args.model)
-            entries = listed_models(args.manifest)
+            if args.model or not args.model_name:
+                path = resolve_model_path(args.model)
+            else:
+                path = named_model_path(
+                    args.model_name, args.models_dir, listed_models(args.manifest, args.models_dir)
+                )
+            entries = listed_models(args.manifest, path.parent)
             entry = verify_listed(path, entries)
             projector = self._usable_projector(path, entry, entries)
             self._model = LoadedModel.load(path, projector, args)
-            if projector is None and self._projector_refused:
-                self._model.vision_failed = True
+            if self._projector_error and not self._model.vision_error:
+                self._model.vision_error = self._projector_error
         except ModelFileError as err:
             _LOGGER.error("%s", err)
             self._writer.send(protocol.LoadFailed(error=err.spoken, advice=str(err)))
@@ -115,7 +130,9 @@ class Worker:
                 threads=args.threads,
                 load_seconds=round(seconds, 3),
                 vision=self._model.vision,
-                vision_failed=self._model.vision_failed,
+                vision_failed=bool(self._model.vision_error),
+                vision_error=self._model.vision_error,
+                prompt_format=self._model.format.name,
                 warm_tokens=warm,
             )
         )
@@ -129,7 +146,7 @@ class Worker:
             return projector_path(self._args.projector, model, entry, entries)
         except ModelFileError as err:
             _LOGGER.error("Vision projector refused, answering from text only: %s", err)
-            self._projector_refused = True
+            self._projector_error = str(err)
             return None
 
     def serve(self) -> None:
@@ -151,7 +168,17 @@ class Worker:
         assert self._model is not None
         first_token_at = 0.0
         try:
-            answer = self._model.answer(request, lambda: self._is_cancelled(rid))
+            prepared = self._model.prepare(request)
+            self._writer.send(
+                protocol.Started(
+                    request_id=rid,
+                    prompt_tokens=prepared.prompt_tokens,
+                    cached_tokens=prepared.cached_tokens,
+                    image_tokens=prepared.image_tokens,
+                    image_error=prepared.image_error,
+                )
+            )
+            answer = self._model.answer(prepared, lambda: self._is_cancelled(rid))
             for text in answer.texts():
                 if self._is_cancelled(rid):
                     answer.stop("cancelled")
@@ -179,21 +206,30 @@ class Worker:
             protocol.Done(
                 request_id=rid,
                 finish_reason=answer.finish_reason,
-                prompt_tokens=answer.prompt_tokens,
-                cached_tokens=answer.cached_tokens,
+                prompt_tokens=prepared.prompt_tokens,
+                cached_tokens=prepared.cached_tokens,
                 completion_tokens=answer.completion_tokens,
                 first_token_seconds=round(first_token_at - started, 3) if first_token_at else 0,
                 seconds=round(time.monotonic() - started, 3),
+                image_tokens=prepared.image_tokens,
+                image_seconds=round(prepared.image_seconds, 3),
+                image_error=prepared.image_error,
             )
         )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Vestsight LLM worker (started by the vest)")
-    parser.add_argument("--model", default="", help="GGUF file; empty: the small dev model")
+    parser.add_argument(
+        "--model", default="", help="GGUF file; empty: --model-name or the small dev model"
+    )
+    parser.add_argument("--model-name", default="", help="a model's name in the manifest")
+    parser.add_argument(
+        "--models-dir", type=Path, default=cache_dir(), help="where named models are"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--context", type=int, default=2048)
-    parser.add_argument("--chat-format", default="gemma", choices=("gemma",))
+    parser.add_argument("--chat-format", default="auto", choices=("auto", *FORMATS))
     parser.add_argument("--projector", default="", help="vision projector (mmproj) GGUF")
     parser.add_argument("--manifest", type=Path, default=default_manifest())
     parser.add_argument("--system-prompt", default="", help="prefilled at load")
