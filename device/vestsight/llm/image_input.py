@@ -84,6 +84,11 @@ class ImageInput:
     @classmethod
     def load(cls, projector: Path, llm: Any, threads: int) -> ImageInput:
         """Load `projector` for `llm`; ValueError if mtmd cannot use it for images."""
+        from llama_cpp._logger import llama_log_callback
+
+        # mtmd logs through its own hook: the same filter as llama.cpp's (errors only).
+        mtmd.mtmd_log_set(llama_log_callback, ctypes.c_void_p(0))
+        mtmd.mtmd_helper_log_set(llama_log_callback, ctypes.c_void_p(0))
         check = _EvalCheck(lambda: False)
         params = mtmd.mtmd_context_params_default()
         params.use_gpu = False
@@ -173,7 +178,7 @@ class ImageInput:
             llama_cpp.llama_seq_id(0),
             llm.n_batch,
             ctypes.byref(new_n_past),
-            None,
+            mtmd.mtmd_helper_post_decode_callback(),  # none
             None,
         )
         if status != 0:

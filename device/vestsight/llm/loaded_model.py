@@ -182,7 +182,10 @@ class LoadedModel:
             raise
         if fitted.dropped_turns:
             _LOGGER.info("Dropped %d old exchanges to fit the context", fitted.dropped_turns)
-        cached = self._cached_prefix(self._text_before_image(fitted, image))
+        # Text: llama's prefix match decodes at least the last token, for its logits. With an
+        # image after it, all of the text before may come from the cache.
+        before = self._text_before_image(fitted, image)
+        cached = self._cached_prefix(before, len(before) - (1 if image is None else 0))
         return Prepared(request, fitted, cached, image, image_error)
 
     def answer(self, prepared: Prepared, cancelled: Cancelled) -> Answer:
@@ -220,15 +223,15 @@ class LoadedModel:
             return fitted.tokens
         return self.tokenize(fitted.text.split(self._image.marker, 1)[0])
 
-    def _cached_prefix(self, tokens: list[int]) -> int:
-        """How many of `tokens` the KV cache holds already (as llama's own prefix match)."""
+    def _cached_prefix(self, tokens: list[int], limit: int) -> int:
+        """How many of `tokens` (at most `limit`) the KV cache holds already."""
         held = self._llm.input_ids[: self._llm.n_tokens]
         same = 0
         for have, want in zip(held, tokens, strict=False):
             if have != want:
                 break
             same += 1
-        return min(same, len(tokens) - 1)
+        return min(same, limit)
 
     def _prefill_image_or_text(self, prepared: Prepared) -> list[int]:
         """The prompt with its image prefilled; the text prompt if the encoder refused it."""

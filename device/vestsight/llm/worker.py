@@ -191,7 +191,8 @@ class Worker:
             _LOGGER.error("Request %s refused: %s", rid, err)
             self._writer.send(protocol.Failed(request_id=rid, error=str(err), spoken=err.spoken))
             return
-        except (RuntimeError, ValueError) as err:  # an aborted decode raises one or the other
+        except Exception as err:  # an aborted decode raises RuntimeError or
+            # ValueError; anything else is a bug in one request, never the end of the worker
             if not self._is_cancelled(rid):
                 _LOGGER.exception("Generation %s failed", rid)
                 self._writer.send(protocol.Failed(request_id=rid, error=str(err)))
