@@ -41,10 +41,15 @@ class Prepared:
     """Why an image sent with the request was not used (the answer comes from text)."""
     image_seconds: float = 0.0
     """Time the image took to go into the context (encoded, then decoded), once prefilled."""
+    around_image: tuple[list[int], list[int]] = ([], [])
+    """With an image: the prompt's tokens before it (BOS first) and after it."""
 
     @property
     def prompt_tokens(self) -> int:
-        return len(self.fitted.tokens) + (self.image.n_tokens if self.image else 0)
+        if self.image is None:
+            return len(self.fitted.tokens)
+        before, after = self.around_image
+        return len(before) + self.image.n_tokens + len(after)
 
     @property
     def image_tokens(self) -> int:
@@ -182,11 +187,12 @@ class LoadedModel:
             raise
         if fitted.dropped_turns:
             _LOGGER.info("Dropped %d old exchanges to fit the context", fitted.dropped_turns)
-        # Text: llama's prefix match decodes at least the last token, for its logits. With an
-        # image after it, all of the text before may come from the cache.
-        before = self._text_before_image(fitted, image)
-        cached = self._cached_prefix(before, len(before) - (1 if image is None else 0))
-        return Prepared(request, fitted, cached, image, image_error)
+        if image is None:  # llama's prefix match decodes at least the last token, for logits
+            cached = self._cached_prefix(fitted.tokens, len(fitted.tokens) - 1)
+            return Prepared(request, fitted, cached, None, image_error)
+        around = self._around_image(fitted.text)
+        cached = self._cached_prefix(around[0], len(around[0]))  # all of it may be cached
+        return Prepared(request, fitted, cached, image, image_error, around_image=around)
 
     def answer(self, prepared: Prepared, cancelled: Cancelled) -> Answer:
         """Start answering; a decode in progress stops (RuntimeError) once `cancelled()`."""
@@ -218,10 +224,12 @@ class LoadedModel:
         """The first token is out: from here a cancel is checked between tokens."""
         self._set_abort(self._no_abort)
 
-    def _text_before_image(self, fitted: FittedPrompt, image: ImagePrompt | None) -> list[int]:
-        if image is None or self._image is None:
-            return fitted.tokens
-        return self.tokenize(fitted.text.split(self._image.marker, 1)[0])
+    def _around_image(self, text: str) -> tuple[list[int], list[int]]:
+        """The tokens of the prompt `text` before its image marker (BOS first) and after it."""
+        assert self._image is not None
+        before, after = text.split(self._image.marker, 1)
+        after_ids = self._llm.tokenize(after.encode("utf-8"), add_bos=False, special=True)
+        return self.tokenize(before), [int(t) for t in after_ids]
 
     def _cached_prefix(self, tokens: list[int], limit: int) -> int:
         """How many of `tokens` (at most `limit`) the KV cache holds already."""
@@ -262,11 +270,7 @@ class LoadedModel:
         token cached, decodes that one and samples the answer.
         """
         assert self._image is not None and prepared.image is not None
-        before, after = prepared.fitted.text.split(self._image.marker, 1)
-        before_tokens = self.tokenize(before)
-        after_tokens = [
-            int(t) for t in self._llm.tokenize(after.encode(), add_bos=False, special=True)
-        ]
+        before_tokens, after_tokens = prepared.around_image
         llm = self._llm
         llm.n_tokens = prepared.cached_tokens
         llm.eval(before_tokens[prepared.cached_tokens :])
