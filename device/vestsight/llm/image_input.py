@@ -95,6 +95,9 @@ class ImageInput:
         params.print_timings = False
         params.n_threads = threads
         params.warmup = True  # the first image is not slower than the others
+        # Models that size images freely (Gemma 4) may decode them all at once (non-causal):
+        # keep an image within one batch. Gemma 3n's are always 256.
+        params.image_max_tokens = llm.n_batch
         params.cb_eval = check.callback
         params.cb_eval_user_data = None
         ctx = mtmd.mtmd_init_from_file(str(projector).encode(), llm.model, params)
