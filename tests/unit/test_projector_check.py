@@ -19,7 +19,8 @@ def write_projector(path: Path, kind: str = "gemma3nv", width: int = 64) -> Path
     writer.add_clip_has_vision_encoder(True)
     writer.add_clip_vision_projector_type(kind)
     writer.add_vision_projection_dim(width)
-    writer.add_tensor("mm.input_projection.weight", np.ones((width, 32), dtype=np.float16))
+    # Gemma 3n's projection is a Linear(vision, text): both 64 wide here, as E2B's are 2048.
+    writer.add_tensor("mm.input_projection.weight", np.ones((width, 64), dtype=np.float16))
     writer.add_tensor("v.conv_stem.conv.weight", np.ones((8, 3, 3, 3), dtype=np.float32))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
@@ -33,7 +34,7 @@ def test_a_matching_projector_passes_and_its_header_reads_back(tmp_path: Path) -
     check_projector(path, "gemma3n", 64)
     header = read_header(path)
     assert header.get("clip.vision.projector_type") == "gemma3nv"
-    assert header.tensors["mm.input_projection.weight"].dims == (32, 64)  # ggml order
+    assert header.tensors["mm.input_projection.weight"].dims == (64, 64)
     assert header.missing_bytes() == 0
 
 

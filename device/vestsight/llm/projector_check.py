@@ -19,6 +19,7 @@ PROJECTORS_FOR_ARCHITECTURE = {
     "gemma3": ("gemma3",),
 }
 """Vision projector types (``clip.projector_type``) that each model architecture can take."""
+INPUT_PROJECTION = "mm.input_projection.weight"
 
 
 def check_projector(path: Path, architecture: str, embedding_width: int) -> None:
@@ -42,6 +43,16 @@ def check_projector(path: Path, architecture: str, embedding_width: int) -> None
     if isinstance(width, int) and width != embedding_width:
         raise _unusable(
             path, f"it makes {width}-wide embeddings; the model takes {embedding_width}"
+        )
+    # llama.cpp (llama-cpp-python 0.3.36) takes a Gemma 3n projector's output width from the
+    # input side of its projection: only a model as wide as the vision tower (E2B, 2048) passes
+    # its check. E4B (2560) is refused there; say why here.
+    projection = header.tensors.get(INPUT_PROJECTION)
+    if kind == "gemma3nv" and projection is not None and projection.dims[0] != embedding_width:
+        raise _unusable(
+            path,
+            f"this llama.cpp takes only Gemma 3n projectors as wide as the model "
+            f"({projection.dims[0]} here, the model {embedding_width}): E2B works, E4B not",
         )
     if missing := header.missing_bytes():
         raise ModelFileError(
