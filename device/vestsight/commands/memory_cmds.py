@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from ..errors import MemoryStoreError
 from ..memory import MemoryStore
-from ..vision.phrasing import thing_name
+from ..vision.frame_facts import measure_frame
+from ..vision.phrasing import frame_warning, thing_name
 from .looking import look
 from .prefs import save_pref
 from .vest import Vest
@@ -21,9 +23,17 @@ def _store(vest: Vest) -> MemoryStore:
 
 
 async def remember(vest: Vest) -> None:
+    """Remember the things the object detector names in view (never people), here and now."""
     store = _store(vest)
+    if "objects" not in vest.vision.detector_names:
+        vest.speaker.say(vest.phrases.say("objects_missing"), source="memory")
+        return
     frame = await vest.camera.capture()
-    items = await look(vest, frame)
+    facts, items = await asyncio.gather(
+        asyncio.to_thread(measure_frame, frame), look(vest, frame, ["objects"])
+    )
+    if warning := frame_warning(facts, vest.phrases):
+        vest.speaker.say(warning, source="memory")
     things = list(dict.fromkeys(i.label for i in items if i.label not in NOT_REMEMBERED))
     if not things:
         vest.speaker.say(vest.phrases.say("nothing_to_remember"), source="memory")
@@ -40,8 +50,11 @@ async def where_is(vest: Vest) -> None:
     if not things:
         vest.speaker.say(vest.phrases.say("nothing_remembered"), source="memory")
         return
-    spoken = [thing_name(t, 1, vest.phrases) for t in things]
-    picked = await vest.choose(vest.phrases.say("where_what"), things, spoken)
+    if len(things) == 1:
+        picked: str | None = things[0]  # one choice: no menu
+    else:
+        spoken = [thing_name(t, 1, vest.phrases) for t in things]
+        picked = await vest.choose(vest.phrases.say("where_what"), things, spoken)
     if picked is None:
         return
     sighting = await store.last_seen(picked)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..settings import VisionSettings
-from .detectors import Detector, FaceDetector, HandDetector, ObjectDetector, PoseDetector
+from .detectors import Detector, FaceDetector, HandDetector, PoseDetector
+from .object_models import object_detector
 
 
 def make_detectors(settings: VisionSettings, models_dir: Path) -> list[Detector]:
     detectors: list[Detector] = []
     if settings.objects:
-        model = Path(settings.object_model).expanduser()
-        detectors.append(ObjectDetector(model if model.is_absolute() else models_dir / model,
-                                        settings.min_score))  # fmt: skip
+        detectors.append(object_detector(settings.object_model, models_dir, settings.min_score))
     if settings.pose:
         detectors.append(PoseDetector(settings.min_score))
     if settings.faces:

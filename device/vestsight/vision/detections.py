@@ -83,6 +83,9 @@ class Detection:
     """For people: ``towards`` (facing the wearer) or ``away``; None when unknown."""
     side: str | None = None
     """For hands: ``left`` or ``right`` as seen by the camera."""
+    px_per_m: float | None = None
+    """Pixels of this frame per metre at the thing's distance, when the detector could measure
+    it from the parts it saw (pose: its landmarks against the same landmarks in metres)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,9 @@ class Scene:
     detections: tuple[Detection, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Milliseconds each detector took on this frame."""
+    missing: tuple[tuple[str, str], ...] = ()
+    """Detectors that gave nothing for this frame, with why: ``late`` (no answer in time) or
+    ``failed`` (an error on this frame); what the others found is still here."""
 
     def of(self, label: str) -> list[Detection]:
         return [d for d in self.detections if d.label == label]

@@ -3,12 +3,12 @@
 Why mediapipe 0.10.18: it is the newest release with Linux aarch64 wheels for CPython 3.11
 (Raspberry Pi OS Bookworm) that still ships the legacy solution models inside the wheel (face
 detection, pose, hands), so faces, people and hands work on a vest with no download at all.
-mediapipe 1.x ships no models. The object detector (EfficientDet-Lite0, Tasks API) is the one
-model fetched by the maker's build (`models/manifest.toml`); without it the vest says so once and
-the other detectors carry on.
+mediapipe 1.x ships no models. The object detector EfficientDet-Lite0 (Tasks API) is the one
+model fetched by the maker's build (`models/manifest.toml`); `object_models.py` falls back to an
+SSD-MobileNet-v2 that installs from PyPI, and says once when neither can be used.
 
-Every detector is used from one vision thread only (MediaPipe graphs are not thread-safe);
-mediapipe is imported when a detector opens, never at module import.
+Every detector is used from one thread only, the one that opened it (MediaPipe graphs are not
+thread-safe); mediapipe is imported when a detector opens, never at module import.
 """
 
 from __future__ import annotations
@@ -18,9 +18,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..camera.base import Pixels
 from ..errors import VisionError
+from .coco import COCO_LABELS
 from .detections import Box, Detection
+from .faults import ModelDamaged, ModelMissing
+from .model_check import check_listed, one_label_per_thing
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,8 +35,18 @@ VISIBLE = 0.5
 NOSE, LEFT_EYE, RIGHT_EYE, LEFT_SHOULDER, RIGHT_SHOULDER = 0, 2, 5, 11, 12
 
 
+MIN_LANDMARKS = 4
+"""Fewer visible pose landmarks than this are not a person."""
+
+
 class Detector(abc.ABC):
     name = "detector"
+    labels: frozenset[str] = frozenset()
+    """What this detector can name (``person``, ``face``, ``hand``, COCO classes)."""
+
+    def __init__(self) -> None:
+        self.problems: list[VisionError] = []
+        """Worth telling the wearer once the detector is open (a model replaced by another)."""
 
     @abc.abstractmethod
     def open(self) -> None: ...
@@ -58,8 +73,10 @@ class FaceDetector(Detector):
     """MediaPipe face detection, full-range model (faces up to about 5 m)."""
 
     name = "faces"
+    labels = frozenset({"face"})
 
     def __init__(self, min_score: float) -> None:
+        super().__init__()
         self._min_score = min_score
         self._graph: Any = None
 
@@ -94,8 +111,10 @@ class PoseDetector(Detector):
     """MediaPipe pose: the most prominent person, with which way they face."""
 
     name = "pose"
+    labels = frozenset({"person"})
 
     def __init__(self, min_score: float) -> None:
+        super().__init__()
         self._min_score = min_score
         self._graph: Any = None
 
@@ -109,14 +128,20 @@ class PoseDetector(Detector):
         if not result.pose_landmarks:
             return []
         marks = result.pose_landmarks.landmark
-        seen = [m for m in marks if m.visibility >= VISIBLE]
-        if len(seen) < 4:
+        seen = [i for i, m in enumerate(marks) if m.visibility >= VISIBLE]
+        if len(seen) < MIN_LANDMARKS:
             return []
-        box = Box.around([m.x for m in seen], [m.y for m in seen])
+        box = Box.around([marks[i].x for i in seen], [marks[i].y for i in seen])
         head_room = box.height * 0.12  # landmarks stop at the eyes: the head goes higher
         box = Box(box.left, max(0.0, box.top - head_room), box.right, box.bottom)
-        score = sum(m.visibility for m in seen) / len(seen)
-        return [Detection("person", box, float(score), self.name, facing=self._facing(marks))]
+        score = sum(marks[i].visibility for i in seen) / len(seen)
+        world = result.pose_world_landmarks
+        scale = _px_per_m(rgb, marks, world.landmark, seen) if world else None
+        return [
+            Detection(
+                "person", box, float(score), self.name, facing=self._facing(marks), px_per_m=scale
+            )
+        ]
 
     @staticmethod
     def _facing(marks: Any) -> str | None:
@@ -136,12 +161,30 @@ class PoseDetector(Detector):
             self._graph = None
 
 
+def _px_per_m(rgb: Pixels, marks: Any, world: Any, seen: list[int]) -> float | None:
+    """How many pixels a metre spans at the person: the landmarks seen, in pixels, against the
+    same landmarks in metres (MediaPipe's world landmarks share the camera's axes), by least
+    squares about their centres; None when they are too bunched up to tell."""
+    height, width = rgb.shape[:2]
+    pixels = np.array([[marks[i].x * width, marks[i].y * height] for i in seen])
+    metres = np.array([[world[i].x, world[i].y] for i in seen])
+    pixels -= pixels.mean(axis=0)
+    metres -= metres.mean(axis=0)
+    spread = float((metres * metres).sum())
+    if spread / len(seen) < 1e-4:  # landmarks within about a centimetre of their centre
+        return None
+    scale = float((pixels * metres).sum()) / spread
+    return scale if scale > 0 else None
+
+
 class HandDetector(Detector):
     """MediaPipe hands: up to two hands, with their side."""
 
     name = "hands"
+    labels = frozenset({"hand"})
 
     def __init__(self, min_score: float) -> None:
+        super().__init__()
         self._min_score = min_score
         self._graph: Any = None
 
@@ -178,26 +221,28 @@ class ObjectDetector(Detector):
     """MediaPipe Tasks object detector with an EfficientDet-Lite model (COCO classes)."""
 
     name = "objects"
+    labels = COCO_LABELS
 
     def __init__(self, model: Path, min_score: float, max_results: int = 10) -> None:
-        self._model = model
+        super().__init__()
+        self.model = model
         self._min_score = min_score
         self._max_results = max_results
         self._detector: Any = None
         self._mp: Any = None
 
     def open(self) -> None:
-        if not self._model.is_file():
-            raise VisionError(
-                f"object model {self._model} not found",
+        if not self.model.is_file():
+            raise ModelMissing(
+                f"object model {self.model} not found",
                 advice="fetch it with make models (see models/manifest.toml)",
-                spoken="object detection model missing",
             )
+        check_listed(self.model)
         self._mp = _mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         options = vision.ObjectDetectorOptions(
-            base_options=BaseOptions(model_asset_path=str(self._model)),
+            base_options=BaseOptions(model_asset_path=str(self.model)),
             running_mode=vision.RunningMode.IMAGE,
             score_threshold=self._min_score,
             max_results=self._max_results,
@@ -205,10 +250,9 @@ class ObjectDetector(Detector):
         try:
             self._detector = vision.ObjectDetector.create_from_options(options)
         except (RuntimeError, ValueError) as err:
-            raise VisionError(
-                f"object model {self._model} cannot be loaded: {err}",
+            raise ModelDamaged(
+                f"object model {self.model} cannot be loaded: {err}",
                 advice="fetch it again with make models",
-                spoken="object detection model damaged",
             ) from err
 
     def detect(self, rgb: Pixels) -> list[Detection]:
@@ -225,7 +269,7 @@ class ObjectDetector(Detector):
                 (b.origin_y + b.height) / height,
             ).clipped()
             found.append(Detection(category.category_name, box, float(category.score), self.name))
-        return found
+        return one_label_per_thing(found)
 
     def close(self) -> None:
         if self._detector is not None:

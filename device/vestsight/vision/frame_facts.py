@@ -1,14 +1,18 @@
 """Measured facts about a frame, computed in milliseconds: light, colours, focus.
 
 These are what the vest knows about a scene before any detector or model has looked at it; they
-ground the model's prompt and give the wearer an instant first sentence. All values are measured
-on a frame scaled down to about `WORK_WIDTH` pixels wide.
+ground the model's prompt, give the wearer an instant first sentence, and warn when a frame is
+not fit to trust (`FrameFacts.problem`): too dark, too bright, blurred, or one plain surface (a
+wall or a door right in front of the lens). All values are measured on a frame averaged down to
+about `WORK_WIDTH` pixels wide (averaging, not skipping pixels, so sensor noise in a dim frame
+does not pass for detail).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -19,9 +23,24 @@ WORK_WIDTH = 320
 LIGHT_LEVELS = ((0.12, "dark"), (0.3, "dim"), (0.7, "normal"))
 """Mean luminance (0..1) below which a scene is called dark, dim, normal; above: bright."""
 
-FOCUS_LEVELS = ((40.0, "blurry"), (150.0, "soft"))
-"""Variance of the Laplacian (0..255 grey, at WORK_WIDTH) below which a frame is blurry, soft."""
+FOCUS_LEVELS = ((0.01, "blurry"), (0.04, "soft"))
+"""Detail (the Laplacian's variance over the luminance variance, at WORK_WIDTH) below which a
+frame is blurry, soft: a measure of edges that does not depend on the scene's contrast."""
 
+VERY_DARK = 0.12
+"""Mean luminance below which "Very dark; I may miss things." comes first."""
+CLIPPED = 0.97
+TOO_BRIGHT_SHARE = 0.3
+"""A frame with this share of its pixels at white (above `CLIPPED`) is overexposed."""
+PLAIN = 0.05
+"""Unevenness below which a frame shows one plain surface: a wall or a door close in front of
+the lens (textures of real scenes, even a brick wall or the moon's face, are twice as uneven)."""
+PLAIN_GRID = 32
+"""The plain-surface test looks at the frame as this many cells across."""
+
+COLOUR_STEP = 2
+"""Colours are counted on every second pixel of the working frame: shares of a tenth or more
+come out the same, in a quarter of the time."""
 MIN_COLOUR_SHARE = 0.10
 MAX_COLOURS = 3
 
@@ -48,6 +67,17 @@ class FrameFacts:
     """Variance of the Laplacian of the grey image; higher is sharper."""
     colours: tuple[tuple[str, float], ...]
     """Dominant colour names with their share of the frame, largest first."""
+    clipped: float = 0.0
+    """Share of the frame at white (overexposed)."""
+    unevenness: float = 1.0
+    """Luminance's spread, relative to its mean, once the smooth fall-off of light (a slope, a
+    vignette) is taken away, on a coarse grid: near 0 for one plain surface."""
+
+    @property
+    def detail(self) -> float:
+        """Edges for the contrast there is: low for a blurred frame, whatever the scene."""
+        variance = (self.contrast * 255.0) ** 2
+        return self.sharpness / variance if variance > 0 else 0.0
 
     @property
     def light(self) -> str:
@@ -58,10 +88,28 @@ class FrameFacts:
 
     @property
     def focus(self) -> str:
+        """``sharp``, ``soft``, ``blurry``, or ``plain``: one even surface has no edges to be
+        sharp or blurred."""
+        if self.unevenness < PLAIN:
+            return "plain"
         for limit, word in FOCUS_LEVELS:
-            if self.sharpness < limit:
+            if self.detail < limit:
                 return word
         return "sharp"
+
+    @property
+    def problem(self) -> str | None:
+        """What makes this frame hard to trust, worst first: ``dark``, ``bright``, ``plain``
+        (one surface close ahead), ``blurred``; None when it is fit to look at."""
+        if self.brightness < VERY_DARK:
+            return "dark"
+        if self.clipped >= TOO_BRIGHT_SHARE:
+            return "bright"
+        if self.focus == "plain":
+            return "plain"
+        if self.focus == "blurry":
+            return "blurred"
+        return None
 
     def as_prompt_text(self) -> str:
         colours = ", ".join(f"{name} {share:.0%}" for name, share in self.colours)
@@ -72,19 +120,51 @@ class FrameFacts:
 
 
 def measure_frame(frame: Frame) -> FrameFacts:
-    rgb = _downscale(frame.pixels).astype(np.float32) / 255.0
+    rgb = _downscale(frame.pixels) / np.float32(255.0)
     grey = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     return FrameFacts(
         brightness=float(grey.mean()),
         contrast=float(grey.std()),
         sharpness=_laplacian_variance(grey * 255.0),
-        colours=_dominant_colours(rgb),
+        colours=_dominant_colours(rgb[::COLOUR_STEP, ::COLOUR_STEP]),
+        clipped=float(np.mean(grey > CLIPPED)),
+        unevenness=_unevenness(grey),
     )
 
 
-def _downscale(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def _downscale(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """The frame averaged over blocks of `step` x `step` pixels, about WORK_WIDTH wide."""
     step = max(1, pixels.shape[1] // WORK_WIDTH)
-    return pixels[::step, ::step]
+    if step == 1:
+        return pixels.astype(np.float32)
+    size = (pixels.shape[1] // step, pixels.shape[0] // step)
+    small = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)  # block means, in C
+    return np.asarray(small, dtype=np.float32)
+
+
+def _block_mean(values: npt.NDArray[np.float32], step: int) -> npt.NDArray[np.float32]:
+    height, width = values.shape[0] // step * step, values.shape[1] // step * step
+    if step == 1 or height == 0 or width == 0:
+        return values
+    blocks = values[:height, :width].reshape(height // step, step, width // step, step, -1)
+    means: npt.NDArray[np.float32] = blocks.mean(axis=(1, 3), dtype=np.float32)
+    return means.squeeze(-1) if values.ndim == 2 else means
+
+
+def _unevenness(grey: npt.NDArray[np.float32]) -> float:
+    """Luminance's spread around the best smooth (quadratic) surface through it, on a coarse
+    grid, relative to the mean luminance (a texture looks as uneven in dim light as in bright)."""
+    step = max(1, grey.shape[1] // PLAIN_GRID)
+    cells = _block_mean(grey, step)
+    rows, cols = np.mgrid[0 : cells.shape[0], 0 : cells.shape[1]]
+    y, x = rows.ravel() / max(1, cells.shape[0]), cols.ravel() / max(1, cells.shape[1])
+    design = np.column_stack([np.ones(y.size), y, x, y * y, x * x, x * y])
+    values = cells.ravel().astype(np.float64)
+    mean = max(float(values.mean()), 0.05)
+    if values.size <= design.shape[1]:
+        return float(values.std()) / mean
+    coefficients, *_ = np.linalg.lstsq(design, values, rcond=None)
+    return float((values - design @ coefficients).std()) / mean
 
 
 def _laplacian_variance(grey: npt.NDArray[np.float32]) -> float:

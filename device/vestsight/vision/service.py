@@ -1,9 +1,16 @@
-"""The vision service: detectors run in one thread of their own, never on the event loop.
+"""The vision service: each detector runs in a thread of its own, never on the event loop.
 
-Requests go into a single slot: the newest frame wins. If a frame is still waiting when a newer
-one arrives, the older request ends with `FrameSuperseded` instead of queueing up stale work.
-A detector that cannot open (its model is missing, say) is reported once and left out; the
-others carry on.
+Each detector has a lane: a thread that opened it (MediaPipe graphs stay in the thread that made
+them) and a single slot where the newest request waits. A request waiting in a slot when a newer
+frame arrives ends with `FrameSuperseded` instead of queueing up stale work. The lanes work side
+by side, so a frame takes as long as its slowest detector, not the sum of them.
+
+Each answer waits at most ``timeout_s`` for the detectors: one that is late (or fails on that
+frame) is left out and named in `Scene.missing`, and what the others found is still said. A
+detector still busy past the limit is skipped at once until it answers again, so a hung model
+costs one wait, not one per press. A detector that cannot open (its model is missing, say) is
+reported once and left out; the others carry on. Frames that are not H x W x 3 bytes of a
+usable size are refused (`FrameRejected`).
 """
 
 from __future__ import annotations
@@ -12,17 +19,27 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
-from ..camera.base import Frame
+import numpy as np
+
+from ..camera.base import Frame, Pixels
 from ..errors import VisionError
 from ..supervisor import Service
 from .detections import Detection, Scene
 from .detectors import Detector
+from .faults import FrameRejected, VisionFault, VisionTimeout
 
 _LOGGER = logging.getLogger(__name__)
+
+MIN_SIDE = 32
+MAX_SIDE = 8192
+OPEN_WAIT_S = 1.0
+"""Vision is ready this long after it starts even if a detector is still opening."""
+WARM_UP_SIDE = 64
+JOIN_S = 5.0
+"""How long stopping waits for a lane's thread (a hung detector's thread is left behind)."""
 
 
 class FrameSuperseded(VisionError):
@@ -31,136 +48,284 @@ class FrameSuperseded(VisionError):
     spoken = ""
 
 
-@dataclass
-class _Request:
-    frame: Frame
-    future: asyncio.Future[Scene]
-
-
 UnavailableHandler = Callable[[str, VisionError], None]
-"""Called on the loop with a detector's name and why it cannot be used."""
+"""Called on the loop with a detector's name and why it cannot be used (or what replaced it)."""
+
+Answer = tuple[list[Detection], float]
+"""A lane's detections for one frame, and the milliseconds they took."""
 
 _STOP = object()
 T = TypeVar("T")
+
+
+class _Request:
+    def __init__(self, frame: Frame, future: asyncio.Future[Answer]) -> None:
+        self.frame = frame
+        self.future = future
+
+
+class _Lane:
+    """One detector, its thread, and the slot where its newest request waits."""
+
+    def __init__(self, detector: Detector) -> None:
+        self.detector = detector
+        self.slot: _Request | object | None = None
+        self.wake = threading.Condition()
+        self.busy_since: float | None = None
+        """`time.monotonic()` when the detector started on the frame it is working on."""
+        self.thread: threading.Thread | None = None
+
+    @property
+    def name(self) -> str:
+        return self.detector.name
+
+    def late(self, now: float, limit_s: float) -> bool:
+        started = self.busy_since
+        return started is not None and now - started > limit_s
+
+    def put(self, item: _Request | object) -> _Request | None:
+        """Put `item` in the slot; the request it replaced, if one was waiting."""
+        with self.wake:
+            older, self.slot = self.slot, item
+            self.wake.notify()
+        return older if isinstance(older, _Request) else None
+
+    def withdraw(self, request: _Request) -> None:
+        with self.wake:
+            if self.slot is request:
+                self.slot = None
+
+    def take(self) -> _Request | None:
+        with self.wake:
+            while self.slot is None:
+                self.wake.wait()
+            request, self.slot = self.slot, None
+        return request if isinstance(request, _Request) else None
+
+
+def check_frame(pixels: Any) -> Pixels:
+    """`pixels` if they are a frame the detectors can use, else `FrameRejected`."""
+    if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8:
+        kind = getattr(pixels, "dtype", type(pixels).__name__)
+        raise FrameRejected(f"frame of {kind}, not bytes", advice="the camera must give RGB bytes")
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise FrameRejected(
+            f"frame of shape {pixels.shape}, not height x width x 3",
+            advice="the camera must give RGB frames",
+        )
+    height, width = pixels.shape[:2]
+    if min(height, width) < MIN_SIDE or max(height, width) > MAX_SIDE:
+        raise FrameRejected(
+            f"frame of {width}x{height} pixels",
+            advice=f"camera.width and height must give frames {MIN_SIDE}..{MAX_SIDE} wide",
+        )
+    return pixels
 
 
 class VisionService(Service):
     name = "vision"
     spoken_name = "vision"
 
-    def __init__(self, detectors: list[Detector], on_unavailable: UnavailableHandler) -> None:
+    def __init__(
+        self,
+        detectors: list[Detector],
+        on_unavailable: UnavailableHandler,
+        timeout_s: float = 2.0,
+        open_wait_s: float = OPEN_WAIT_S,
+    ) -> None:
         super().__init__()
         self._detectors = detectors
         self._on_unavailable = on_unavailable
-        self._usable: list[Detector] = []
-        self._slot: _Request | object | None = None
-        self._wake = threading.Condition()
+        self.timeout_s = timeout_s
+        self._open_wait_s = open_wait_s
+        self._lanes: list[_Lane] = []
+        self._usable: list[_Lane] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def detector_names(self) -> list[str]:
-        return [d.name for d in self._usable]
+        return [lane.name for lane in self._usable]
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """Everything the working detectors can name."""
+        return frozenset().union(*(lane.detector.labels for lane in self._usable))
+
+    def detectors_for(self, labels: Collection[str]) -> list[str]:
+        """The working detectors that can name any of `labels`."""
+        return [lane.name for lane in self._usable if lane.detector.labels & set(labels)]
 
     async def run(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._usable = []
-        self._slot = None
-        opened: asyncio.Future[None] = self._loop.create_future()
-        stopped: asyncio.Future[None] = self._loop.create_future()
-        thread = threading.Thread(
-            target=self._thread_main, args=(opened, stopped), name="vision", daemon=True
-        )
-        thread.start()
+        """Open every detector in its lane; ready once all are open or have failed, or after
+        `open_wait_s`: a lane still opening (a big model loading) takes requests meanwhile and
+        answers them once open; if it fails instead, it is reported and dropped then."""
+        loop = self._loop = asyncio.get_running_loop()
+        self._lanes = [_Lane(detector) for detector in self._detectors]
+        self._usable = list(self._lanes)
+        opened = [loop.create_future() for _ in self._lanes]
+        died: asyncio.Future[None] = loop.create_future()
+        for lane, ready in zip(self._lanes, opened, strict=True):
+            lane.thread = threading.Thread(
+                target=self._lane_main, args=(lane, ready, died), name=f"vision-{lane.name}",
+                daemon=True,
+            )  # fmt: skip
+            lane.thread.start()
         try:
-            await opened
-            _LOGGER.info("Vision ready: %s", ", ".join(self.detector_names) or "no detectors")
+            if opened:
+                await asyncio.wait(opened, timeout=self._open_wait_s)
+            opening = [lane.name for lane, done in zip(self._lanes, opened, strict=True)
+                       if not done.done()]  # fmt: skip
+            _LOGGER.info(
+                "Vision ready: %s%s", ", ".join(self.detector_names) or "no detectors",
+                f" (still opening: {', '.join(opening)})" if opening else "",
+            )  # fmt: skip
             self.ready.set()
-            await stopped  # only ends if the thread dies
+            await died  # only ends if a lane's thread dies
         finally:
-            with self._wake:
-                pending, self._slot = self._slot, _STOP
-                self._wake.notify()
-            if isinstance(pending, _Request) and not pending.future.done():
-                pending.future.cancel()
-            await asyncio.to_thread(thread.join)
+            self.ready.clear()
+            for lane in self._lanes:
+                older = lane.put(_STOP)
+                if older is not None and not older.future.done():
+                    older.future.cancel()
+            for lane in self._lanes:
+                if lane.thread is not None:
+                    await asyncio.to_thread(lane.thread.join, JOIN_S)
+                    if lane.thread.is_alive():
+                        _LOGGER.error("Detector %s did not stop; its thread is left", lane.name)
 
-    async def analyse(self, frame: Frame) -> Scene:
-        """Run every usable detector on `frame`, off the loop."""
-        if not self.ready.is_set() or self._loop is None:
-            raise VisionError("vision is not ready", advice="it is starting or restarting")
-        request = _Request(frame, self._loop.create_future())
-        with self._wake:
-            older, self._slot = self._slot, request
-            self._wake.notify()
-        if isinstance(older, _Request) and not older.future.done():
-            older.future.set_exception(FrameSuperseded(f"frame {older.frame.number} superseded"))
-        return await request.future
+    async def analyse(
+        self, frame: Frame, wanted: Collection[str] | None = None, timeout_s: float | None = None
+    ) -> Scene:
+        """Run the usable detectors (those named in `wanted`, or all) on `frame`, off the loop.
 
-    # --- the vision thread ------------------------------------------------------------------
-
-    def _thread_main(self, opened: asyncio.Future[None], stopped: asyncio.Future[None]) -> None:
-        try:
-            self._open_detectors()
-            self._resolve(opened, None)
-            while (request := self._take()) is not None:
-                self._analyse(request)
-        except Exception as err:
-            _LOGGER.exception("Vision thread died")
-            self._fail(opened, stopped, err)
-            return
-        finally:
-            for detector in self._usable:
-                detector.close()
-        self._resolve(stopped, None)
-
-    def _open_detectors(self) -> None:
-        for detector in self._detectors:
-            try:
-                detector.open()
-            except VisionError as err:
-                _LOGGER.error("Detector %s unavailable: %s", detector.name, err)
-                self._call_soon(self._on_unavailable, detector.name, err)
+        Waits at most `timeout_s` (default: the service's); detectors late or failing are named
+        in the scene's `missing`. `VisionTimeout` if none answered in time.
+        """
+        loop = self._loop
+        if not self.ready.is_set() or loop is None:
+            raise VisionFault(
+                "vision is not ready",
+                advice="it is starting or restarting",
+                phrase="vision_not_ready",
+            )
+        check_frame(frame.pixels)
+        limit = self.timeout_s if timeout_s is None else timeout_s
+        lanes = [lane for lane in self._usable if wanted is None or lane.name in wanted]
+        now = time.monotonic()
+        missing: list[tuple[str, str]] = [
+            (lane.name, "late") for lane in lanes if lane.late(now, limit)
+        ]
+        asked: dict[_Lane, _Request] = {}
+        for lane in lanes:
+            if lane.late(now, limit):
                 continue
-            self._usable.append(detector)
+            request = asked[lane] = _Request(frame, loop.create_future())
+            older = lane.put(request)
+            if older is not None and not older.future.done():
+                older.future.set_exception(
+                    FrameSuperseded(f"frame {older.frame.number} superseded")
+                )
+        try:
+            if asked:
+                await asyncio.wait([r.future for r in asked.values()], timeout=limit)
+            if any(_superseded(r.future) for r in asked.values()):
+                raise FrameSuperseded(f"frame {frame.number} superseded")
+        except (asyncio.CancelledError, FrameSuperseded):
+            for lane, request in asked.items():
+                lane.withdraw(request)
+                request.future.cancel()
+            raise
+        return self._scene(frame, lanes, asked, missing)
 
-    def _take(self) -> _Request | None:
-        with self._wake:
-            while self._slot is None:
-                self._wake.wait()
-            request, self._slot = self._slot, None
-            if request is _STOP:
-                return None
-            assert isinstance(request, _Request)
-            return request
-
-    def _analyse(self, request: _Request) -> None:
+    def _scene(
+        self,
+        frame: Frame,
+        lanes: list[_Lane],
+        asked: dict[_Lane, _Request],
+        missing: list[tuple[str, str]],
+    ) -> Scene:
         detections: list[Detection] = []
         timings: dict[str, float] = {}
-        pixels = request.frame.pixels
+        for lane in lanes:
+            if (request := asked.get(lane)) is None:
+                continue
+            future = request.future
+            if not future.done():
+                future.add_done_callback(_retrieve)
+                missing.append((lane.name, "late"))
+                _LOGGER.warning("Detector %s late on frame %d", lane.name, frame.number)
+                continue
+            if future.exception() is not None:
+                missing.append((lane.name, "failed"))
+                continue
+            found, milliseconds = future.result()
+            detections.extend(found)
+            timings[lane.name] = milliseconds
+        if lanes and len(missing) == len(lanes):
+            if any(why == "late" for _name, why in missing):
+                raise VisionTimeout(f"no detector answered on frame {frame.number} in time")
+            raise VisionFault(
+                f"every detector failed on frame {frame.number}", phrase="vision_failed"
+            )
+        return Scene(
+            frame.number, frame.width, frame.height, tuple(detections), timings, tuple(missing)
+        )
+
+    # --- the lanes' threads ---------------------------------------------------------------------
+
+    def _lane_main(
+        self, lane: _Lane, opened: asyncio.Future[bool], died: asyncio.Future[None]
+    ) -> None:
+        detector = lane.detector
         try:
-            for detector in self._usable:
-                started = time.perf_counter()
-                detections.extend(detector.detect(pixels))
-                timings[detector.name] = round((time.perf_counter() - started) * 1000, 1)
+            detector.open()
+        except Exception as err:  # noqa: BLE001 -- any failure to open is reported, never fatal
+            error = err if isinstance(err, VisionError) else VisionError(f"cannot open: {err!r}")
+            _LOGGER.error("Detector %s unavailable: %s", detector.name, error)
+            self._call_soon(self._lane_failed, lane, error)
+            self._call_soon(_settle, opened, False)
+            return
+        for problem in getattr(detector, "problems", ()):  # a subclass may skip __init__
+            self._call_soon(self._on_unavailable, detector.name, problem)
+        self._call_soon(_settle, opened, True)
+        try:  # the first inference sets a model up: not on the wearer's first press
+            detector.detect(np.zeros((WARM_UP_SIDE, WARM_UP_SIDE, 3), np.uint8))
+        except Exception:  # a real frame will say what is wrong
+            _LOGGER.warning("Detector %s failed to warm up", detector.name, exc_info=True)
+        try:
+            while (request := lane.take()) is not None:
+                self._detect(lane, request)
         except Exception as err:
-            _LOGGER.exception("Detection failed on frame %d", request.frame.number)
-            error = VisionError(f"detection failed: {err}")
+            _LOGGER.exception("Vision lane %s died", detector.name)
+            self._call_soon(_settle_error, died, VisionError(f"vision thread died: {err}"))
+        finally:
+            detector.close()
+
+    def _lane_failed(self, lane: _Lane, error: VisionError) -> None:
+        """On the loop: drop a lane whose detector could not open, and say why."""
+        if lane in self._usable:
+            self._usable.remove(lane)
+        waiting = lane.put(_STOP)
+        if waiting is not None:
+            _settle_error(waiting.future, VisionError(f"{lane.name} cannot open"))
+        self._on_unavailable(lane.name, error)
+
+    def _detect(self, lane: _Lane, request: _Request) -> None:
+        if request.future.done():  # cancelled while it waited
+            return
+        started = time.perf_counter()
+        lane.busy_since = time.monotonic()
+        try:
+            found = lane.detector.detect(request.frame.pixels)
+        except Exception as err:  # one bad frame must not end the lane
+            _LOGGER.exception("%s failed on frame %d", lane.name, request.frame.number)
+            error = VisionError(f"{lane.name} failed: {err!r}")
             self._call_soon(_settle_error, request.future, error)
             return
-        scene = Scene(
-            request.frame.number, request.frame.width, request.frame.height,
-            tuple(detections), timings,
-        )  # fmt: skip
-        self._resolve(request.future, scene)
-
-    def _resolve(self, future: asyncio.Future[T], value: T) -> None:
-        self._call_soon(_settle, future, value)
-
-    def _fail(self, *futures_and_error: object) -> None:
-        *futures, error = futures_and_error
-        for future in futures:
-            assert isinstance(future, asyncio.Future)
-            self._call_soon(_settle_error, future, VisionError(f"vision thread died: {error}"))
+        finally:
+            lane.busy_since = None
+        milliseconds = round((time.perf_counter() - started) * 1000, 1)
+        self._call_soon(_settle, request.future, (found, milliseconds))
 
     def _call_soon(self, callback: Callable[..., None], *args: object) -> None:
         assert self._loop is not None
@@ -178,3 +343,13 @@ def _settle(future: asyncio.Future[T], value: T) -> None:
 def _settle_error(future: asyncio.Future[Any], error: BaseException) -> None:
     if not future.done():
         future.set_exception(error)
+
+
+def _superseded(future: asyncio.Future[Any]) -> bool:
+    return future.done() and isinstance(future.exception(), FrameSuperseded)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Take a late answer's error, if any, so nobody is warned it was never retrieved."""
+    if not future.cancelled():
+        future.exception()

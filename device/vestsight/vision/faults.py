@@ -1,0 +1,55 @@
+"""What can go wrong in the fast vision path, each with the phrase the wearer hears.
+
+Every fault is a `VisionError` whose ``phrase`` names its sentence in the language files; its
+``spoken`` is the English one, and `in_language` gives the same error in the wearer's language
+(commands raise that, so the controller says it in their language).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from ..errors import VisionError
+from ..phrases import Phrases
+
+
+@functools.cache
+def _english() -> Phrases:
+    return Phrases("en")
+
+
+class VisionFault(VisionError):
+    phrase = "vision_timeout"
+    """Key of the wearer's sentence in the language files' [phrases]."""
+
+    def __init__(self, message: str, *, advice: str = "", phrase: str | None = None) -> None:
+        if phrase is not None:
+            self.phrase = phrase
+        super().__init__(message, advice=advice, spoken=_english().say(self.phrase))
+
+
+class FrameRejected(VisionFault):
+    """A frame of the wrong type or size: not H x W x 3 bytes, or too small to look at."""
+
+    phrase = "vision_bad_frame"
+
+
+class VisionTimeout(VisionFault):
+    """No detector answered within the time allowed."""
+
+    phrase = "vision_timeout"
+
+
+class ModelMissing(VisionFault):
+    phrase = "objects_missing"
+
+
+class ModelDamaged(VisionFault):
+    phrase = "objects_damaged"
+
+
+def in_language(error: VisionError, phrases: Phrases) -> VisionError:
+    """`error` with its spoken sentence in the wearer's language (unchanged if it has none)."""
+    if isinstance(error, VisionFault) and error.spoken:
+        error.spoken = phrases.say(error.phrase)
+    return error
