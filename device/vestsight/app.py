@@ -47,6 +47,7 @@ from .speech.synth import EspeakSynthesizer, Voice
 from .supervisor import Service, Supervisor
 from .systemd import SystemdNotifier
 from .vision import make_detectors, ocr_languages_for
+from .vision.faults import in_language
 from .vision.ocr import TesseractOcr
 from .vision.service import VisionService
 
@@ -278,7 +279,7 @@ class VestApp:
 
     def _detector_unavailable(self, name: str, error: VisionError) -> None:
         self.journal.publish("vision.unavailable", detector=name, error=str(error))
-        self._tell(error.spoken)
+        self._tell(in_language(error, self.phrases).spoken)
 
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
         if state is LlmState.READY:
