@@ -55,9 +55,15 @@ model: $(MODEL_STAMP)
 
 # The maker's build: download the models marked default in models/manifest.toml, or
 # MODELS="name ...", resumable, size and sha256 checked (PIN=1 also fetches unpinned entries and
-# prints their digests). Needs the internet; the vest itself never downloads anything.
+# prints their digests). Without MODELS and with a Hugging Face token (HF_TOKEN) it first makes
+# Gemma 3n that sees (make gemma3n-vision, models/models.mk) and then skips the text-only model;
+# without a token it says how to get one and fetches the text-only model. Needs the internet;
+# the vest itself never downloads anything.
 models: $(INSTALLED)
-	$(PY) -m vestsight.modelstore fetch --manifest models/manifest.toml $(MODELS) $(if $(PIN),--pin)
+	@if [ -z "$(MODELS)" ] && $(PY) -m models.convert token --variant $(VARIANT); then \
+	  $(MAKE) --no-print-directory gemma3n-vision; fi
+	$(PY) -m vestsight.modelstore fetch --manifest models/manifest.toml --dest $(MODELS_DIR) \
+	  $(MODELS) $(if $(PIN),--pin)
 
 # Benchmarks print numbers; they are not tests.
 bench: bench-vision bench-llm bench-controls
@@ -94,12 +100,12 @@ test: setup
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: $(INSTALLED)
-	$(PY) -m ruff check device tests image-build/vsimage
-	$(PY) -m ruff format --check device tests image-build/vsimage
+	$(PY) -m ruff check device tests image-build/vsimage models
+	$(PY) -m ruff format --check device tests image-build/vsimage models
 
 format: $(INSTALLED)
-	$(PY) -m ruff format device tests image-build/vsimage
-	$(PY) -m ruff check --fix device tests image-build/vsimage
+	$(PY) -m ruff format device tests image-build/vsimage models
+	$(PY) -m ruff check --fix device tests image-build/vsimage models
 
 typecheck: $(INSTALLED)
 	$(PY) -m mypy
@@ -113,7 +119,8 @@ lock: $(INSTALLED)
 clean:
 	rm -rf $(VENV) run .pytest_cache .mypy_cache .ruff_cache
 
-# The SD card image (image-build/) and the hardware-in-the-loop bench (tests/hil/) keep their
-# targets beside their code.
+# Gemma 3n that sees (models/), the SD card image (image-build/) and the hardware-in-the-loop
+# bench (tests/hil/) keep their targets beside their code.
+-include models/models.mk
 -include image-build/image.mk
 -include tests/hil/hil.mk

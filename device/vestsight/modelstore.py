@@ -5,6 +5,11 @@
 size or sha256 does not match: it is deleted and the command fails, naming the file. ``verify``
 checks what is there without downloading. Nothing fetches models at run time: the maker's
 build does it once.
+
+Entries with ``convert`` are made by the maker's build (``make gemma3n-vision``), not
+downloaded; the models folder's ``manifest.local.toml`` supplies their digests, so ``verify``
+checks them like any other file. When such a seeing model is there, the published text-only
+description model marked default is not fetched: the vest has no use for it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from pathlib import Path
 from typing import IO
 
 from .errors import ModelFileError
-from .llm.manifest import ModelEntry, check_against, default_manifest, load_manifest, sha256_of
+from .llm.manifest import (
+    ModelEntry,
+    check_against,
+    default_manifest,
+    load_manifests,
+    sha256_of,
+)
 from .llm.model_files import cache_dir
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,6 +61,8 @@ def fetch(
     and sha256 are printed, to be recorded in the manifest once its source is trusted.
     """
     path = folder / entry.file
+    if entry.convert:
+        return _made(entry, folder)
     if not entry.pinned and not pin:
         raise ModelFileError(
             f"{entry.name} is not pinned (no sha256 in the manifest)",
@@ -86,6 +99,34 @@ def fetch(
     return path
 
 
+def _made(entry: ModelEntry, folder: Path) -> Path:
+    """A file the maker's build converts: there and recorded, or a `ModelFileError` saying how."""
+    if not entry.pinned or not (folder / entry.file).is_file():
+        raise ModelFileError(
+            f"{entry.file} is made by the maker's build ({entry.convert}), not downloaded",
+            advice="export HF_TOKEN=... and run make gemma3n-vision (see models/README.md)",
+        )
+    return verify(entry, folder)
+
+
+def made_vision_models(entries: list[ModelEntry], folder: Path) -> list[ModelEntry]:
+    """Converted models with a projector whose files are there and recorded (not verified)."""
+    return [
+        e for e in entries
+        if e.convert and e.projector and e.pinned and (folder / e.file).is_file()
+    ]  # fmt: skip
+
+
+def default_entries(entries: list[ModelEntry], folder: Path) -> list[ModelEntry]:
+    """What ``make models`` fetches without names: the entries marked default, but no
+    text-only description model (a default GGUF) when a seeing model was made."""
+    chosen = [e for e in entries if e.default]
+    if made := made_vision_models(entries, folder):
+        _LOGGER.info("%s sees: the text-only description model is not fetched", made[0].file)
+        chosen = [e for e in chosen if not e.file.endswith(".gguf")]
+    return chosen
+
+
 def _check_or_pin(entry: ModelEntry, path: Path) -> None:
     if entry.pinned:
         check_against(entry, path)
@@ -103,11 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     folder = args.dest or cache_dir()
-    entries = [
-        e
-        for e in load_manifest(args.manifest)
-        if (e.name in args.names if args.names else e.default)
-    ]
+    try:
+        listed = load_manifests(args.manifest, folder)
+    except ModelFileError as err:
+        _LOGGER.error("%s", err)
+        return 1
+    if args.names:
+        entries = [e for e in listed if e.name in args.names]
+    else:
+        entries = default_entries(listed, folder)
     if unknown := set(args.names) - {e.name for e in entries}:
         _LOGGER.error("Not in %s: %s", args.manifest, ", ".join(sorted(unknown)))
         return 1

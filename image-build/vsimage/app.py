@@ -3,18 +3,26 @@
 /opt/vestsight/src holds the app's source as in the repository (device/, models/manifest.toml,
 the lock files), so the worker finds the manifest beside the code and checks the models, as it
 does in development. /opt/vestsight/venv sees it through a .pth file; `python -m vestsight`.
+/opt/vestsight/models holds the profile's models; when the maker converted Gemma 3n that sees
+(`make gemma3n-vision`), the pair is the card's model and manifest.local.toml (their digests)
+goes beside it.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import REPO, VEST_CONFIG, ImageConfig
 from .util import LOG, BuildError, chroot, in_chroot, run, step
+
+if TYPE_CHECKING:
+    from vestsight.llm.manifest import ModelEntry
 
 SRC = "/opt/vestsight/src"
 VENV = "/opt/vestsight/venv"
@@ -156,30 +164,57 @@ def installed_packages(root: Path) -> list[str]:
     return found
 
 
-def model_names(config: ImageConfig, manifest: list[dict[str, object]]) -> list[str]:
+def model_names(config: ImageConfig, entries: list[ModelEntry], models_dir: Path) -> list[str]:
+    """The profile's models, each followed by the vision projector its entry pairs it with.
+
+    ``"default"``: the manifest's default entries; when the maker made Gemma 3n that sees
+    (``make gemma3n-vision``: the merged manifests list it with its digest, its file is in
+    `models_dir`), that model (the first made, in manifest order: E2B Q4_0 before Q4_K_M)
+    takes the place of the text-only default description model.
+    """
+    from vestsight.modelstore import made_vision_models
+
+    by_name = {entry.name: entry for entry in entries}
     chosen = config.profile.models
-    if chosen == "default":
-        return [str(item["name"]) for item in manifest if item.get("default")]
-    return list(chosen)
+    if chosen != "default":
+        names = list(chosen)
+    else:
+        names = [entry.name for entry in entries if entry.default]
+        if made := made_vision_models(entries, models_dir):
+            names = [made[0].name] + [n for n in names if not by_name[n].file.endswith(".gguf")]
+    with_projectors: list[str] = []
+    for name in names:
+        with_projectors.append(name)
+        projector = by_name[name].projector if name in by_name else ""
+        if projector and projector not in names and projector not in with_projectors:
+            with_projectors.append(projector)
+    return with_projectors
 
 
 def install_models(config: ImageConfig, root: Path, models_dir: Path) -> list[dict[str, str]]:
-    """Copy the profile's models, each checked against models/manifest.toml (size, sha256)."""
+    """Copy the profile's models, each checked (size, sha256) against models/manifest.toml and
+    the models folder's manifest.local.toml; the local entries of the copied files go with them."""
     sys.path.insert(0, str(REPO / "device"))
     from vestsight.errors import ModelFileError
-    from vestsight.llm.manifest import check_against, load_manifest
+    from vestsight.llm.manifest import check_against, load_manifests
 
-    entries = {entry.name: entry for entry in load_manifest(REPO / "models" / "manifest.toml")}
-    raw = tomllib.loads((REPO / "models" / "manifest.toml").read_text())["model"]
+    try:
+        listed = load_manifests(REPO / "models" / "manifest.toml", models_dir)
+    except ModelFileError as err:
+        raise BuildError(str(err)) from err
+    entries = {entry.name: entry for entry in listed}
+    names = model_names(config, listed, models_dir)
+    projectors = {entries[name].projector for name in names if name in entries}
     target = root / MODELS.lstrip("/")
     target.mkdir(parents=True, exist_ok=True)
     copied = []
-    for name in model_names(config, raw):
+    for name in names:
         entry = entries.get(name)
         if entry is None:
             raise BuildError(f"model {name} is not in models/manifest.toml")
         if not entry.pinned:
-            raise BuildError(f"model {name} has no sha256 in the manifest: pin it first")
+            how = "make gemma3n-vision" if entry.convert else "pin it first"
+            raise BuildError(f"model {name} has no sha256 in the manifests: {how}")
         path = models_dir / entry.file
         if not path.is_file():
             raise BuildError(f"{path} is missing: run make models (or make model)")
@@ -190,17 +225,43 @@ def install_models(config: ImageConfig, root: Path, models_dir: Path) -> list[di
                 raise BuildError(f"{path}: {err}") from err
             shutil.copy2(path, target / entry.file)
             (target / entry.file).chmod(0o644)
-        copied.append({"name": name, "file": entry.file, "sha256": entry.sha256})
+        kind = "projector" if name in projectors else _kind(entry.file)
+        copied.append({"name": name, "file": entry.file, "sha256": entry.sha256, "kind": kind})
+    copy_local_manifest(models_dir, target, {name for name in names if entries[name].convert})
     return copied
 
 
+def _kind(file: str) -> str:
+    """A copied model's kind in info.json: a description "model" (GGUF) or "other"."""
+    return "model" if file.endswith(".gguf") else "other"
+
+
+def copy_local_manifest(models_dir: Path, target: Path, names: set[str]) -> None:
+    """The local manifest's entries for `names` into the card's models folder (the worker reads
+    /opt/vestsight/models/manifest.local.toml to check the converted files)."""
+    from vestsight.llm.manifest import LOCAL_MANIFEST
+
+    (target / LOCAL_MANIFEST).unlink(missing_ok=True)  # a reused root keeps no old one
+    if not names:
+        return
+    items = tomllib.loads((models_dir / LOCAL_MANIFEST).read_text(encoding="utf-8"))["model"]
+    blocks = [
+        "[[model]]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in item.items())
+        for item in items if item.get("name") in names
+    ]  # fmt: skip
+    header = "# The converted models on this card (make gemma3n-vision), with their digests.\n"
+    (target / LOCAL_MANIFEST).write_text(header + "\n" + "\n".join(blocks), encoding="utf-8")
+    (target / LOCAL_MANIFEST).chmod(0o644)
+
+
 def card_config(config: ImageConfig, models: list[dict[str, str]], version: str) -> str:
-    """The documented vestsight.toml for the boot partition."""
+    """The documented vestsight.toml for the boot partition: the first copied description
+    model is the vest's (its projector is found beside it by the manifest's pairing)."""
     sys.path.insert(0, str(REPO / "device"))
     from vestsight.bootconfig import render_card_config
 
     overrides: dict[str, object] = dict(VEST_CONFIG)
-    description = [item for item in models if not item["file"].endswith(".tflite")]
+    description = [item for item in models if item.get("kind", "model") == "model"]
     if description:
         overrides["llm.model_path"] = f"{MODELS}/{description[0]['file']}"
     else:

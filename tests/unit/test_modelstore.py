@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import REPO
 from vestsight.errors import ModelFileError
 from vestsight.llm import manifest
-from vestsight.modelstore import ModelEntry, fetch, load_manifest, main, verify
+from vestsight.llm.manifest import load_manifest
+from vestsight.modelstore import ModelEntry, fetch, main, verify
 
 DATA = bytes(range(256)) * 4096  # 1 MiB
 

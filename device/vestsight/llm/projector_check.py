@@ -45,14 +45,15 @@ def check_projector(path: Path, architecture: str, embedding_width: int) -> None
             path, f"it makes {width}-wide embeddings; the model takes {embedding_width}"
         )
     # llama.cpp (llama-cpp-python 0.3.36) takes a Gemma 3n projector's output width from the
-    # input side of its projection: only a model as wide as the vision tower (E2B, 2048) passes
-    # its check. E4B (2560) is refused there; say why here.
+    # input side of its projection (the vision tower's width) and refuses the pair unless the
+    # model is as wide. Gemma 3n E2B and E4B are both 2048 wide, as is MobileNet-V5; a projector
+    # of another width would be refused inside llama.cpp with no reason given: say it here.
     projection = header.tensors.get(INPUT_PROJECTION)
     if kind == "gemma3nv" and projection is not None and projection.dims[0] != embedding_width:
         raise _unusable(
             path,
-            f"this llama.cpp takes only Gemma 3n projectors as wide as the model "
-            f"({projection.dims[0]} here, the model {embedding_width}): E2B works, E4B not",
+            f"its vision tower is {projection.dims[0]} wide and the model {embedding_width}; "
+            "this llama.cpp needs them equal",
         )
     if missing := header.missing_bytes():
         raise ModelFileError(
