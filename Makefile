@@ -23,7 +23,7 @@ endif
 INSTALLED := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model
 
-.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm gemma3n-random bench-gemma3n bench-controls
+.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm bench-llm-image gemma3n-random bench-gemma3n bench-controls
 
 help:
 	@echo "make setup | run | test | lint | typecheck | check | model | models | bench | lock | clean"
@@ -83,6 +83,14 @@ gemma3n-random: $(RANDOM_GEMMA3N)
 
 bench-gemma3n: gemma3n-random
 	$(PY) -m tests.bench.bench_llm --model $(RANDOM_GEMMA3N) $(if $(THREADS),--threads $(THREADS))
+
+# A described camera frame: the worker against bare mtmd (vision encode + image decode, first
+# token, first spoken sentence). Default: the random-weight Gemma 3n E2B pair with the full
+# MobileNet-V5 projector (built on first use beside the random model); MODEL= and PROJECTOR=
+# measure another pair (e.g. the one make gemma3n-vision made).
+bench-llm-image: setup
+	$(PY) -m tests.bench.bench_llm_image $(if $(MODEL),--model $(MODEL) --projector $(PROJECTOR)) \
+	  $(if $(THREADS),--threads $(THREADS))
 
 bench-vision: setup
 	$(PY) -m tests.bench.bench_vision
