@@ -102,3 +102,13 @@ def test_words_that_look_like_abbreviations_can_end_a_sentence() -> None:
     assert split_streamed("I said no. Then I left.") == ["I said no.", "Then I left."]
     assert split_streamed("Рост 180 см. Он высокий.") == ["Рост 180 см.", "Он высокий."]
     assert split_streamed("Room no. 5 is here.") == ["Room no. 5 is here."]
+
+
+def test_label_and_address_abbreviations_do_not_end_a_sentence() -> None:
+    text = "ул. Ленина, д. 5, кв. 12. Тел. 555-12-34. Exp. 08/2026 on the tin. Tel. 01632 960001."
+    assert split_streamed(text) == [
+        "ул. Ленина, д. 5, кв. 12.",
+        "Тел. 555-12-34.",
+        "Exp. 08/2026 on the tin.",
+        "Tel. 01632 960001.",
+    ]

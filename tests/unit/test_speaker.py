@@ -13,6 +13,7 @@ from vestsight.errors import SpeechError
 from vestsight.journal import Journal
 from vestsight.speech.audio import Audio
 from vestsight.speech.output import WavFileOutput
+from vestsight.speech.reading import Spoken
 from vestsight.speech.speaker import Priority, Speaker
 from vestsight.speech.synth import EspeakSynthesizer, Voice
 
@@ -133,3 +134,36 @@ async def test_a_sentence_waiting_or_being_said_is_pending(speaker: Speaker) -> 
     await asyncio.wait_for(second.finished, TIMEOUT)
     assert first.finished.result() == "done"
     assert not speaker.is_pending("Description engine restarting.")
+
+
+async def test_each_line_is_read_by_the_voice_of_its_language(
+    speaker: Speaker, journal: Journal
+) -> None:
+    """A Cyrillic line by the Russian voice, a Latin one by the English voice, whatever the vest
+    speaks; the records say which voice; the vest's own phrases keep the vest's voice."""
+    async with journal.subscribe() as records:
+        russian = speaker.say(Spoken("Не выше 25 градусов.", "ru"), source="read")
+        english = speaker.say(Spoken("Store below 25 degrees.", "en"), source="read")
+        digits = speaker.say("308788", source="read", language="ru")
+        phrase = speaker.say("Привет.")  # not a read line: the vest's voice
+        queued = [await wait_record(records, event("speech.queued")) for _ in range(4)]
+        starts = [await wait_record(records, event("speech.start")) for _ in range(4)]
+        assert await asyncio.wait_for(phrase.finished, TIMEOUT) == "done"
+    assert [r["voice"] for r in queued] == ["ru", "en-gb", "ru", "en-gb"]
+    assert [r["voice"] for r in starts] == ["ru", "en-gb", "ru", "en-gb"]
+    voices = [u.voice for u in (russian, english, digits) if u.voice]
+    assert [v.name for v in voices] == ["ru", "en-gb", "ru"]
+    assert {v.rate for v in voices} == {VOICE.rate}
+
+
+def test_a_voice_chosen_by_name_is_kept_for_its_own_language(
+    tmp_path: Path, journal: Journal
+) -> None:
+    output = WavFileOutput(tmp_path, realtime=False)
+    american = Speaker(EspeakSynthesizer(), output, Voice("en-us", 200, 90), journal)
+    assert american.voice_for("en").name == "en-us"
+    assert american.voice_for(None).name == "en-us"
+    assert american.voice_for("ru") == Voice("ru", 200, 90)
+    other = Speaker(EspeakSynthesizer(), output, Voice("mb-xx1", 200, 90), journal)
+    assert other.voice_for("ru").name == "ru"
+    assert other.voice_for("xx").name == "mb-xx1"  # no voice for that language: the vest's own

@@ -20,6 +20,7 @@ from ..vision.phrasing import ahead_sentences, thing_name
 from ..vision.spatial import held_region
 from .answer import speak_answer
 from .looking import look_scene, optional_findings, read_frame_text
+from .reading import code_sentences
 from .vest import Vest
 
 _LOGGER = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ async def what_is_this(vest: Vest) -> None:
         if d.label not in ("person", "face", "hand") and d.box.overlap(region) > 0.5
     ]  # fmt: skip
     crop = crop_pixels(frame.pixels, region)
+    # A barcode or QR code anywhere in the frame (a crop could cut it), said in its own voice.
+    codes = await code_sentences(vest, frame.pixels)
     text = ""
     try:
         await asyncio.to_thread(vest.ocr.check)
@@ -121,6 +124,7 @@ async def what_is_this(vest: Vest) -> None:
     answer: list[str] = []
     if names:
         answer.append(vest.phrases.say("holding", things=vest.phrases.join(names)))
+    answer.extend(codes)
     if text:
         answer.append(vest.phrases.say("it_says", text=text[:HELD_TEXT_CHARS]))
     vest.say_all(answer, "fast")
@@ -135,7 +139,7 @@ async def what_is_this(vest: Vest) -> None:
     user = vest.phrases.prompt(
         "this_image" if vest.llm.vision else "this",
         findings=", ".join(names) or none,
-        text=text[:PROMPT_TEXT_CHARS] or none,
+        text=" ".join([*codes, text[:PROMPT_TEXT_CHARS]]).strip() or none,
         length=vest.phrases.word("lengths", "brief"),
     )
     messages = [

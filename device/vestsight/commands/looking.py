@@ -1,4 +1,5 @@
-"""Commands that look: what's ahead (detectors), read text (OCR) and continue reading."""
+"""Commands that look: what's ahead (detectors), and the text in a frame (OCR) that "read" and
+"describe" use."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from collections.abc import Collection
 from ..camera.base import Frame
 from ..errors import VisionError
 from ..phrases import Phrases
-from ..speech.reading import reading_chunks
 from ..vision.detections import Scene
 from ..vision.faults import in_language
 from ..vision.frame_facts import measure_frame
@@ -93,31 +93,6 @@ async def read_frame_text(vest: Vest, frame: Frame) -> OcrResult:
     result = await vest.ocr.read(frame.pixels)
     vest.journal.publish("read.text", frame=frame.number, text=result.text, seconds=result.seconds)
     return result
-
-
-async def read(vest: Vest) -> None:
-    frame = await vest.camera.capture()
-    result = await read_frame_text(vest, frame)
-    chunks = reading_chunks(
-        result.text, vest.phrases.language, vest.settings.vision.read_chunk_chars
-    )
-    if not chunks:
-        vest.reading = []
-        vest.speaker.say(vest.phrases.say("no_text"), source="read")
-        return
-    vest.reading = chunks
-    await continue_(vest)
-
-
-async def continue_(vest: Vest) -> None:
-    if not vest.reading:
-        vest.speaker.say(vest.phrases.say("nothing_to_continue"), source="read")
-        return
-    chunk = vest.reading.pop(0)
-    vest.last_answer = list(chunk)
-    vest.say_all(chunk, "read")
-    hint = "more_text" if vest.reading else "end_of_text"
-    vest.speaker.say(vest.phrases.say(hint), source="read")
 
 
 async def optional_findings(vest: Vest, frame: Frame) -> list[Finding] | None:

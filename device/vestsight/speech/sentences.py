@@ -16,6 +16,7 @@ _ABBREVIATIONS = frozenset(
         "mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "approx",
         "no", "fig", "mt", "ave", "rd",
         "т.е", "т.д", "т.п", "т.к", "г", "гг", "ул", "д", "см", "им", "др", "пр", "руб", "коп",
+        "кв", "тел", "обл", "стр", "tel", "exp", "incl", "mfg", "mfd", "tab", "tabs",
     }
 )  # fmt: skip
 _AMBIGUOUS = frozenset({"no", "st", "г", "д", "см", "др"})

@@ -5,9 +5,14 @@
 - `URGENT` sentences (errors, disconnections) cut in: the sentence playing is interrupted.
 - `stop()` silences the vest at once and drops everything queued. An interrupted sentence is
   never resumed or half-repeated; it is reported as ``interrupted``.
+- A sentence can name the language that reads it (`language`, or a text that carries one: a
+  `speech.reading.Spoken` line of a label): a Cyrillic line is read by the Russian voice and a
+  Latin one by the English voice whatever the vest's language (speech/voices.py), and "repeat"
+  says them so again. Everything else (the vest's own phrases) is read by the vest's voice. Rate
+  and volume are the wearer's either way.
 
-Every sentence is journalled: ``speech.queued``, ``speech.start``, ``speech.end`` (with its
-outcome: done, interrupted, dropped, failed).
+Every sentence is journalled: ``speech.queued`` and ``speech.start`` (with the voice reading it),
+``speech.end`` (with its outcome: done, interrupted, dropped, failed).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..supervisor import Service
 from .audio import Audio
 from .output import AudioOutput
 from .synth import EspeakSynthesizer, Voice
+from .voices import VoiceBook, voice_book
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,6 +54,8 @@ class Utterance:
     """Who asked: ``system``, ``command``, ``llm``, ``config``..."""
     finished: asyncio.Future[str]
     """Resolves to the outcome: done, interrupted, dropped or failed."""
+    voice: Voice | None = None
+    """The voice that reads it (None for an earcon)."""
     audio: asyncio.Task[Audio] | None = None
 
 
@@ -61,11 +69,13 @@ class Speaker(Service):
         output: AudioOutput,
         voice: Voice,
         journal: Journal,
+        voices: VoiceBook | None = None,
     ) -> None:
         super().__init__()
         self._synthesizer = synthesizer
         self._output = output
         self.voice = voice
+        self._voices = voices or voice_book()
         self._journal = journal
         self._ids = itertools.count(1)
         self._session = time.strftime("%Y%m%d-%H%M%S")
@@ -88,8 +98,14 @@ class Speaker(Service):
         return any(_comparable(utterance.text) == wanted for utterance in waiting)
 
     def say(
-        self, text: str, *, priority: Priority = Priority.NORMAL, source: str = "system"
+        self,
+        text: str,
+        *,
+        priority: Priority = Priority.NORMAL,
+        source: str = "system",
+        language: str | None = None,
     ) -> Utterance:
+        """Queue `text`, read by the voice of `language` (or of the language `text` carries)."""
         loop = asyncio.get_running_loop()
         utterance = Utterance(
             next(self._ids), " ".join(text.split()), priority, source, loop.create_future()
@@ -97,8 +113,9 @@ class Speaker(Service):
         if not utterance.text:
             utterance.finished.set_result("done")
             return utterance
+        voice = utterance.voice = self.voice_for(language or getattr(text, "language", None))
         utterance.audio = asyncio.create_task(
-            self._synthesize(utterance, self.voice), name=f"synthesize-{utterance.id}"
+            self._synthesize(utterance, voice), name=f"synthesize-{utterance.id}"
         )
         utterance.audio.add_done_callback(_consume_result)
         heapq.heappush(self._queue, (priority, utterance.id, utterance))
@@ -109,7 +126,7 @@ class Speaker(Service):
             text=utterance.text,
             source=source,
             priority=priority.name.lower(),
-            voice=self.voice.name,
+            voice=voice.name,
         )
         current = self._current
         if priority is Priority.URGENT and current and current.priority is not Priority.URGENT:
@@ -137,6 +154,14 @@ class Speaker(Service):
             priority=priority.name.lower(),
         )  # fmt: skip
         return utterance
+
+    def voice_for(self, language: str | None) -> Voice:
+        """The voice for `language`: the vest's own when it speaks that language (a voice chosen
+        in the config stays) or none is named, else that language's, at the wearer's rate."""
+        name = self._voices.voices.get(language or "")
+        if name is None or language == self._voices.language_of_voice(self.voice.name):
+            return self.voice
+        return dataclasses.replace(self.voice, name=name)
 
     def stop(self) -> int:
         """Silence now and drop everything queued; return how many sentences were cut."""
@@ -226,6 +251,7 @@ class Speaker(Service):
             source=utterance.source,
             label=label,
             duration=round(audio.duration, 3),
+            voice=utterance.voice.name if utterance.voice else None,
         )
         playback = asyncio.create_task(self._output.play(audio, label), name="speech-playback")
         self._playback = playback

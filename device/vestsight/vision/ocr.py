@@ -2,58 +2,51 @@
 
 Why tesseract: its models come in Debian packages (tesseract-ocr-eng, -rus), so the image gets
 them from apt with no download; it reads printed Latin and Cyrillic well; it runs as its own
-process (never blocking the loop, killed at once when reading is cancelled); on a Pi 5 a page
-takes about a second. Its TSV output gives words in reading order (block, paragraph, line).
+process (never blocking the loop, killed at once when reading is cancelled or takes too long); on
+a Pi 5 a label takes well under a second once it is cut out, levelled and sized (text_prepare).
+Its TSV output gives words in reading order (block, paragraph, line) with their boxes.
+
+`TesseractOcr.read()` is the whole robust reading of a frame (text_reader); `read_image()` is one
+pass of tesseract over an image already prepared.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import logging
+import os
 import shutil
 import subprocess
-import time
-from dataclasses import dataclass
 
 from PIL import Image
 
-from ..aio import communicate, spawn
+from ..aio import communicate, spawn, wait_within
 from ..camera.base import Pixels
 from ..errors import OcrError
+from . import text_reader
+from .text_result import OcrResult, OcrWord, paragraphs, parse_tsv
 
 _LOGGER = logging.getLogger(__name__)
 
+__all__ = ["OcrResult", "OcrWord", "TesseractOcr", "paragraphs", "parse_tsv"]
+
 TESSERACT = "tesseract"
-MIN_WORD_CONFIDENCE = 50.0
-"""Words tesseract is less sure of than this (0..100) are left out."""
-
-
-@dataclass(frozen=True)
-class OcrWord:
-    text: str
-    confidence: float
-    paragraph: tuple[int, int]
-    """(block, paragraph) numbers: words sharing them belong together."""
-    line: int
-
-
-@dataclass(frozen=True)
-class OcrResult:
-    paragraphs: tuple[str, ...]
-    words: tuple[OcrWord, ...]
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.paragraphs)
+PASS_TIMEOUT_S = 20.0
+"""One tesseract pass taking longer than this is killed (a huge or pathological image)."""
+THREADS = "1"
+"""OpenMP threads per tesseract process. Debian's tesseract is built with OpenMP, whose threads
+spin while they wait: on a busy 2-core machine a label took 0.3 s with one thread and 5 to 10 s
+with two; on the vest the model worker keeps the other cores busy the same way."""
 
 
 class TesseractOcr:
-    def __init__(self, languages: str, program: str = TESSERACT) -> None:
+    def __init__(
+        self, languages: str, program: str = TESSERACT, timeout_s: float = PASS_TIMEOUT_S
+    ) -> None:
         self.languages = languages
         self._program = program
+        self._timeout_s = timeout_s
         self._checked = False
 
     def check(self) -> None:
@@ -87,78 +80,39 @@ class TesseractOcr:
         self._checked = True
 
     async def read(self, pixels: Pixels) -> OcrResult:
-        started = time.monotonic()
-        png = await asyncio.to_thread(_encode_png, pixels)
+        """Read the text in a camera frame: found, levelled, sized, read, checked, mended."""
+        return await text_reader.read_text(pixels, self)
+
+    async def read_image(
+        self, grey: Pixels, *, psm: int = 3, languages: str | None = None
+    ) -> list[OcrWord]:
+        """One tesseract pass over a prepared grey image: its confident words, in order."""
+        png = await asyncio.to_thread(_encode_png, grey)
         process = await spawn(
-            self._program, "stdin", "stdout", "-l", self.languages, "--psm", "3", "tsv",
+            self._program, "stdin", "stdout", "-l", languages or self.languages,
+            "--psm", str(psm), "-c", "tessedit_do_invert=0", "tsv",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "OMP_THREAD_LIMIT": THREADS},
         )  # fmt: skip
-        out, err = await communicate(process, png)
+        try:
+            out, err = await wait_within(communicate(process, png), self._timeout_s)
+        except TimeoutError as timeout:
+            raise OcrError(
+                f"tesseract took more than {self._timeout_s:.0f} s",
+                advice="the picture holds too much text to read at once",
+                spoken="reading took too long",
+            ) from timeout
         if process.returncode != 0:
             raise OcrError(
                 f"tesseract failed ({process.returncode}): {err.decode('utf-8', 'replace')[:300]}",
                 advice="check `tesseract --list-langs`",
             )
-        words = parse_tsv(out.decode("utf-8", "replace"))
-        return OcrResult(paragraphs(words), tuple(words), round(time.monotonic() - started, 3))
+        return parse_tsv(out.decode("utf-8", "replace"))
 
 
 def _encode_png(pixels: Pixels) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).convert("L").save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
-
-
-def parse_tsv(tsv: str) -> list[OcrWord]:
-    """Words of tesseract's TSV output, in its reading order, confident ones only."""
-    words = []
-    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
-        text = (row.get("text") or "").strip()
-        try:
-            confidence = float(row.get("conf") or -1)
-            if row.get("level") != "5" or not text or confidence < MIN_WORD_CONFIDENCE:
-                continue
-            words.append(
-                OcrWord(
-                    text,
-                    confidence,
-                    (int(row["block_num"]), int(row["par_num"])),
-                    int(row["line_num"]),
-                )
-            )
-        except (KeyError, ValueError):
-            _LOGGER.warning("Skipping a malformed tesseract row: %r", row)
-    return words
-
-
-def paragraphs(words: list[OcrWord]) -> tuple[str, ...]:
-    """Join words into lines and lines into paragraphs; mend words hyphenated across lines."""
-    result: list[str] = []
-    current: list[list[str]] = []
-    key: tuple[int, int] | None = None
-    line_no: int | None = None
-    for word in words:
-        if word.paragraph != key:
-            if current:
-                result.append(_join_lines(current))
-            current, key, line_no = [], word.paragraph, None
-        if word.line != line_no:
-            current.append([])
-            line_no = word.line
-        current[-1].append(word.text)
-    if current:
-        result.append(_join_lines(current))
-    return tuple(p for p in result if p)
-
-
-def _join_lines(lines: list[list[str]]) -> str:
-    text = ""
-    for line in lines:
-        joined = " ".join(line)
-        if text.endswith("-") and len(text) > 1 and text[-2].isalpha():
-            text = text[:-1] + joined
-        else:
-            text = f"{text} {joined}" if text else joined
-    return text
