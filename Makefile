@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 ARCH := $(shell uname -m)
-APT_PACKAGES := espeak-ng alsa-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus linux-libc-dev
+APT_PACKAGES := espeak-ng alsa-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus linux-libc-dev fonts-dejavu-core fonts-dejavu-extra
 
 # llama-cpp-python is compiled from source. Portable flags: never -march=native (the build host is
 # not the vest). On aarch64 target the Pi 5's Cortex-A76 (Armv8.2-A with dot-product and fp16).
@@ -66,7 +66,7 @@ models: $(INSTALLED)
 	  $(MODELS) $(if $(PIN),--pin)
 
 # Benchmarks print numbers; they are not tests.
-bench: bench-vision bench-llm bench-controls
+bench: bench-vision bench-llm bench-controls bench-reading bench-stt
 
 # MODEL=path/to/model.gguf measures another model (e.g. the random-weight Gemma 3n of
 # make gemma3n-random); THREADS=4 on the Pi.
@@ -132,3 +132,5 @@ clean:
 -include models/models.mk
 -include image-build/image.mk
 -include tests/hil/hil.mk
+-include tests/bench/reading.mk
+-include tests/bench/stt.mk

@@ -25,18 +25,26 @@ from .config_doc import render_toml
 from .config_loader import LoadedSettings, default_config_path, load_settings
 from .console import echo_to_console
 from .controller import Controller
-from .errors import MemoryStoreError, VisionError
+from .errors import (
+    MemoryStoreError,
+    MicrophoneError,
+    RecordingFormatError,
+    SttModelError,
+    VisionError,
+)
 from .gamepad import PadFeedback, make_gamepad
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
 from .gpio.pins import Pins
 from .inputs.control_socket import ControlSocket
-from .inputs.events import InputQueue
+from .inputs.events import InputQueue, Source
 from .inputs.terminal import TerminalInput, key_help
 from .journal import Journal
 from .llm.client import LlmClient, LlmState
 from .llm.model_files import models_dir
 from .memory import MemoryStore
+from .microphone import MicrophoneService, SimulatedMicrophone, make_microphone
+from .microphone.listen import Listener
 from .phrases import Phrases
 from .power import PowerMonitor
 from .settings import GamepadSettings
@@ -44,6 +52,7 @@ from .speech import earcons
 from .speech.output import choose_output
 from .speech.speaker import Priority, Speaker
 from .speech.synth import EspeakSynthesizer, Voice
+from .stt.service import SpeechRecognizer, SttState
 from .supervisor import Service, Supervisor
 from .systemd import SystemdNotifier
 from .vision import make_detectors, ocr_languages_for
@@ -124,6 +133,19 @@ class VestApp:
             memory_path = settings.memory.path or str(self.run_dir / "memory.sqlite3")
             self.vest.memory = MemoryStore(Path(memory_path).expanduser())
         self.power = PowerMonitor(self.vest)
+        self.microphone = MicrophoneService(
+            make_microphone(settings.microphone),
+            self.journal,
+            gain=settings.microphone.gain,
+            on_missing=self._microphone_missing,
+        )
+        self.stt = SpeechRecognizer(
+            settings.stt,
+            models_dir(settings.general.models_dir),
+            self.journal,
+            on_failed=self._stt_failed,
+        )
+        self.vest.microphone, self.vest.stt = self.microphone, self.stt
         self.vest.parts_ready = self._parts_ready
         self.controller = Controller(self.vest, self.inputs)
         socket_path = Path(settings.input.socket_path or self.run_dir / "control.sock")
@@ -134,6 +156,7 @@ class VestApp:
             self.journal,
             self.status,
             hold_s=settings.buttons.hold_ms / 1000 + 0.2,
+            listener=self._listener(),
         )
         self.wearer_facing: list[Service] = [
             self.speaker,
@@ -189,6 +212,9 @@ class VestApp:
             )
         if self.settings.llm.enabled:
             self.supervisor.start(self.llm)
+        if self.settings.stt.enabled:
+            self.supervisor.start(self.microphone)
+            self.supervisor.start(self.stt)
         self.supervisor.start(self.power)
         watchdog = asyncio.create_task(self.notifier.run_watchdog(), name="watchdog")
         helpers = [watchdog]
@@ -294,12 +320,47 @@ class VestApp:
                 source="system",
             )
 
+    def _listener(self) -> Listener | None:
+        """What the control socket's ``listen`` presses, and the microphone it plays into."""
+        buttons = self.settings.buttons
+        if buttons.gamepad_talk:
+            source, button = Source.GAMEPAD, buttons.gamepad_talk
+        elif buttons.gpio_talk:
+            source, button = Source.GPIO, buttons.gpio_talk
+        else:
+            return None
+        backend = self.microphone.backend
+        return Listener(
+            backend if isinstance(backend, SimulatedMicrophone) else None,
+            source,
+            button,
+            buttons.hold_ms / 1000,
+            self.settings.microphone.max_seconds,
+            self._recording_unusable,
+        )
+
+    def _microphone_missing(self, error: MicrophoneError) -> None:
+        self._tell(self.phrases.say("mic_missing"))
+
+    def _stt_failed(self, error: SttModelError) -> None:
+        self.haptics.play("error")
+        self._tell(self.phrases.say("stt_missing"))
+
+    def _recording_unusable(self, error: RecordingFormatError) -> None:
+        self.journal.publish("voice.failed", error=str(error))
+        self.haptics.play("error")
+        self.speaker.say(self.phrases.say("recording_unusable"), source="voice")
+
     def _parts_ready(self) -> dict[str, bool]:
         """Every part the wearer relies on (inputs included), and whether it is working now."""
         parts = [*self.wearer_facing, self.power]
         if self.settings.input.control_socket:
             parts.append(self.control_socket)
-        return {s.name: s.ready.is_set() for s in parts}
+        ready = {s.name: s.ready.is_set() for s in parts}
+        if self.settings.stt.enabled:  # still loading is not "not working"
+            ready[self.microphone.name] = self.microphone.problem is None
+            ready[self.stt.name] = self.stt.state is not SttState.FAILED
+        return ready
 
     def status(self) -> dict[str, Any]:
         return {
@@ -315,6 +376,8 @@ class VestApp:
             if self.gamepad is None
             else {"connected": self.gamepad.connected, "battery": self.gamepad.battery_percent},
             "language": self.settings.general.language,
+            "stt": self.stt.state.value,
+            "microphone": self.microphone.ready.is_set(),
         }
 
 

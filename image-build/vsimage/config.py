@@ -19,6 +19,7 @@ VEST_CONFIG = {
     "general.models_dir": "/opt/vestsight/models",
     "camera.backend": "picamera2",
     "gpio.backend": "lgpio",
+    "microphone.backend": "alsa",
     "input.terminal": False,
 }
 

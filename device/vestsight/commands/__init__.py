@@ -13,9 +13,10 @@ from ..names import COMMAND_NAMES
 from .basic import help_, repeat, status, stop
 from .describe import describe, tell_more, what_is_this
 from .finding import find
-from .looking import ahead, continue_, read
+from .looking import ahead
 from .memory_cmds import forget_all, remember, set_place, where_is
 from .prefs import faster, language, louder, quieter, slower, verbosity
+from .reading import continue_, read
 from .vest import Vest
 
 CommandFunction = Callable[[Vest], Awaitable[None]]

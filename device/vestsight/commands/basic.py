@@ -41,6 +41,14 @@ async def help_(vest: Vest) -> None:
                     command=phrases.word("commands", command),
                 )
             )
+    talk = [buttons.gpio_talk]  # push to talk (asking by voice): held, not a command
+    if vest.settings.gamepad.backend != "none":
+        talk.insert(0, buttons.gamepad_talk)
+    lines += [
+        phrases.say("help_talk_item", button=phrases.word("buttons", button))
+        for button in talk
+        if button and vest.settings.stt.enabled
+    ]
     vest.last_answer = lines
     vest.say_all(lines, "command")
 

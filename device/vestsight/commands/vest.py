@@ -11,9 +11,11 @@ from ..inputs.events import GamepadService
 from ..journal import Journal
 from ..llm.client import LlmClient
 from ..memory import MemoryStore
+from ..microphone import MicrophoneService
 from ..phrases import Phrases
 from ..settings import Settings
 from ..speech.speaker import Speaker
+from ..stt.service import SpeechRecognizer
 from ..vision.ocr import TesseractOcr
 from ..vision.service import VisionService
 
@@ -54,6 +56,9 @@ class Vest:
     """Set by the app: each part's name and whether it is working now, for "status"."""
     gamepad: GamepadService | None = None
     """Set by the app when a gamepad is configured, for "status"."""
+    microphone: MicrophoneService | None = None
+    stt: SpeechRecognizer | None = None
+    """Set by the app: the push-to-talk microphone and speech-to-text, for asking by voice."""
     last_answer: list[str] = field(default_factory=list)
     """The sentences last said in answer to a command, for "repeat"."""
     last_exchange: list[dict[str, str]] = field(default_factory=list)

@@ -10,6 +10,8 @@ One JSON object per line in each direction. Requests:
 - ``{"cmd": "clock"}``: the vest's monotonic clock (``mono``), which journal records are stamped
   with, so a bench can map them onto its own clock.
 - ``{"cmd": "subscribe"}``: from now on, every journal record is sent as a line.
+- ``{"cmd": "listen", "wav": PATH}``: the WAV is played into the simulated microphone while the
+  push-to-talk button is held for its length (answered with ``hold_s``, how long it is held).
 
 Every request is answered ``{"ok": true, "cmd": ...}`` or ``{"ok": false, "error": ...}``; a
 malformed line is answered with an error and logged, never fatal.
@@ -25,14 +27,17 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..errors import InputError, MicrophoneError
 from ..gpio.buttons import GpioButtons
 from ..journal import Journal
 from ..names import GAMEPAD_BUTTONS
 from ..supervisor import Service
 from .events import Action, InputEvent, InputQueue, Source
+
+if TYPE_CHECKING:
+    from ..microphone.listen import Listener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,9 +58,11 @@ class ControlSocket(Service):
         journal: Journal,
         status: StatusProvider,
         hold_s: float = 1.0,
+        listener: Listener | None = None,
     ) -> None:
         super().__init__()
         self._hold_s = hold_s
+        self._listener = listener
         self.path = path
         self._inputs = inputs
         self._gpio = gpio
@@ -106,7 +113,7 @@ class ControlSocket(Service):
                     break
                 if not line:
                     break
-                reply = self._answer(line)
+                reply = await self._listen(line) if b'"listen"' in line else self._answer(line)
                 if reply.get("cmd") == "subscribe" and forwarder is None:
                     forwarder = asyncio.create_task(self._forward_journal(writer))
                     await asyncio.sleep(0)  # subscribed before the reply goes out
@@ -139,12 +146,40 @@ class ControlSocket(Service):
             elif cmd != "subscribe":
                 raise InputError(
                     f"unknown cmd {cmd!r}",
-                    advice="press, release, tap, hold, status, clock, subscribe",
+                    advice="press, release, tap, hold, status, clock, subscribe, listen",
                 )
         except (ValueError, InputError) as err:
             _LOGGER.warning("Bad control request %r: %s", line[:200], err)
             return {"ok": False, "error": str(err)}
         return {"ok": True, "cmd": cmd}
+
+    async def _listen(self, line: bytes) -> dict[str, Any]:
+        """``listen``: hold the push-to-talk button while the WAV plays into the microphone."""
+        try:
+            request = json.loads(line)
+        except ValueError:
+            return self._answer(line)
+        if not isinstance(request, dict) or request.get("cmd") != "listen":
+            return self._answer(line)
+        listener = self._listener
+        try:
+            if listener is None:
+                raise InputError("no push-to-talk button", advice="set [buttons] gamepad_talk")
+            wav = request.get("wav")
+            if not isinstance(wav, str) or not wav:
+                raise InputError("listen needs a WAV file's path in wav")
+            hold_s = await listener.prepare(Path(wav))
+            self._set(listener.source, listener.button, True)
+        except MicrophoneError as err:  # a WAV that cannot be played in: the wearer hears it too
+            _LOGGER.warning("Cannot listen to %r: %s", request.get("wav"), err)
+            return {"ok": False, "error": str(err)}
+        except InputError as err:
+            _LOGGER.warning("Bad control request %r: %s", line[:200], err)
+            return {"ok": False, "error": str(err)}
+        asyncio.get_running_loop().call_later(
+            hold_s, self._release_later, listener.source, listener.button
+        )
+        return {"ok": True, "cmd": "listen", "hold_s": round(hold_s, 3)}
 
     def _press(self, request: dict[str, Any], cmd: str) -> None:
         button = request.get("button")
