@@ -153,12 +153,15 @@ async def test_describe_on_the_vest_shows_the_model_the_camera_frame(
 
 
 def test_a_cancel_stops_the_vision_encoder_within_one_piece_of_its_graph(
-    vision_pair: tuple[Path, Path], photo: bytes
+    vision_pair: tuple[Path, Path], photo: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In-process: the encoder's graph is cut at the first check after the cancel."""
     from llama_cpp import Llama
 
+    from vestsight.llm import image_input
     from vestsight.llm.image_input import Cancelled, ImageInput
+
+    monkeypatch.setattr(image_input, "CHECK_EVERY", 48)  # the tiny graph has ~380 nodes
 
     model, projector = vision_pair
     llm = Llama(model_path=str(model), n_ctx=1024, n_threads=1, verbose=False)
