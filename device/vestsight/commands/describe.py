@@ -49,7 +49,7 @@ async def describe(vest: Vest) -> None:
         vest.last_answer = answer
         text = await _text_if_quick(vest, reading)
         if text:  # a sign or a label in view is part of the description, word for word
-            said = vest.phrases.say("text_in_view", text=" ".join(text.split())[:HELD_TEXT_CHARS])
+            said = vest.phrases.say("text_in_view", text=first_words(text, HELD_TEXT_CHARS))
             vest.say_all([said], "fast")
             answer.append(said)
         if vest.llm.state is not LlmState.READY:
@@ -148,6 +148,14 @@ async def what_is_this(vest: Vest) -> None:
     ]
     image = await asyncio.to_thread(model_jpeg, crop) if vest.llm.vision else b""
     await _answer(vest, messages, answer, image)
+
+
+def first_words(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters ("read" has all)."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0]
 
 
 def crop_pixels(pixels: Pixels, region: Box) -> Pixels:
