@@ -23,7 +23,7 @@ endif
 INSTALLED := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model
 
-.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm bench-llm-image gemma3n-random bench-gemma3n bench-controls
+.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm bench-llm-image bench-memory gemma3n-random bench-gemma3n bench-controls
 
 help:
 	@echo "make setup | run | test | lint | typecheck | check | model | models | bench | lock | clean"
@@ -91,6 +91,15 @@ bench-gemma3n: gemma3n-random
 bench-llm-image: setup
 	$(PY) -m tests.bench.bench_llm_image $(if $(MODEL),--model $(MODEL) --projector $(PROJECTOR)) \
 	  $(if $(THREADS),--threads $(THREADS))
+
+# The whole simulated vest in a memory cgroup (root, or a delegated cgroup v2) from a cold page
+# cache, at each of LIMITS (GB): load, describe (with the image), ahead and read against the
+# unlimited run. Default model: the random-weight Gemma 3n E2B pair; TEXT_ONLY=1 leaves out the
+# projector; MODEL= / PROJECTOR= another pair.
+LIMITS ?= 3.0,2.5,2.2,2.0
+bench-memory: setup
+	$(PY) -m tests.bench.bench_memory --limits $(LIMITS) $(if $(THREADS),--threads $(THREADS)) \
+	  $(if $(MODEL),--model $(MODEL) --projector "$(PROJECTOR)") $(if $(TEXT_ONLY),--text-only)
 
 bench-vision: setup
 	$(PY) -m tests.bench.bench_vision

@@ -430,6 +430,16 @@ class LlmSettings:
         min=0,
         max=8,
     )
+    nice: int = setting(
+        10,
+        "Niceness added to the model's process: when both want the CPU, speech, the controls and "
+        "the fast path get the larger share (the model slows a little, the wearer hears at once).",
+        min=0,
+        max=19,
+    )
+    batch_scheduling: bool = setting(
+        True, "Run the model's process as SCHED_BATCH (long CPU-bound runs, fewer preemptions)."
+    )
     context_tokens: int = setting(2048, "Context window in tokens.", min=256, max=32768)
     batch_tokens: int = setting(
         512,

@@ -60,6 +60,15 @@ async def test_the_worker_is_the_first_the_kernel_kills_when_memory_runs_out(
     assert worker == OOM_SCORE_ADJ and main != worker  # the main process keeps its own
 
 
+async def test_the_worker_yields_the_cpu_to_speech_and_the_fast_path(harness: Harness) -> None:
+    await harness.ready()
+    pid = harness.client.pid
+    assert pid is not None
+    worker_nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    assert worker_nice == os.getpriority(os.PRIO_PROCESS, 0) + LlmSettings().nice
+    assert os.sched_getscheduler(pid) == os.SCHED_BATCH
+
+
 def oom_score(who: int | str) -> int:
     """The OOM score adjustment of process `who` ("self": this, the main process)."""
     return int(Path(f"/proc/{who}/oom_score_adj").read_text())

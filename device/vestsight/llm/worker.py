@@ -235,6 +235,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--manifest", type=Path, default=default_manifest())
     parser.add_argument("--system-prompt", default="", help="prefilled at load")
     parser.add_argument("--batch", type=int, default=512, help="prompt tokens per decode batch")
+    parser.add_argument("--nice", type=int, default=0, help="added to the worker's niceness")
+    parser.add_argument("--batch-scheduling", action="store_true", help="SCHED_BATCH")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -252,6 +254,22 @@ def prefer_to_be_killed_first(path: Path = Path("/proc/self/oom_score_adj")) -> 
         _LOGGER.info("Could not set the worker's OOM score: %s", error)
 
 
+def yield_the_cpu(nice: int, batch: bool) -> None:
+    """Run below the main process: speech, the controls and the fast path come first.
+
+    llama.cpp's threads, started after this, inherit the priority. SCHED_BATCH tells the
+    scheduler these are long CPU-bound runs (fewer preemptions of the others); `nice` gives
+    the main process's work the larger share when both want the CPU. Logged if refused.
+    """
+    try:
+        if nice:
+            os.nice(nice)
+        if batch:
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except OSError as error:
+        _LOGGER.info("Could not lower the worker's priority: %s", error)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # The main process decides when the worker ends (by closing its stdin), not a Ctrl-C.
@@ -264,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level, stream=sys.stderr, format="worker %(levelname)s %(message)s"
     )
     prefer_to_be_killed_first()
+    yield_the_cpu(args.nice, args.batch_scheduling)
     writer = MessageWriter(protocol_out)
     worker = Worker(writer, args)
     reader = threading.Thread(
