@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -55,8 +54,8 @@ class VestLink:
         self._writer.write(json.dumps(fields).encode() + b"\n")
         await self._writer.drain()
 
-    async def wait(self, match: Callable[[Record], bool], since: float, timeout: float) -> Record:
-        deadline = time.monotonic() + timeout
+    async def wait(self, match: Callable[[Record], bool], since: float, limit_s: float) -> Record:
+        deadline = time.monotonic() + limit_s
         seen = 0
         while True:
             for record in self.records[seen:]:
@@ -108,27 +107,29 @@ def write_config(folder: Path, args: argparse.Namespace) -> Path:
 @contextlib.asynccontextmanager
 async def running_vest(folder: Path, config: Path, cgroup: MemoryCgroup) -> AsyncIterator[VestLink]:
     socket = folder / "run" / "control.sock"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vestsight", "--config", str(config), "--log-level", "WARNING"],
-        preexec_fn=cgroup.enter,  # the worker it starts is in the cgroup too
-        stdout=subprocess.DEVNULL,
-        stderr=(folder / "vest.log").open("wb"),
-    )
-    try:
-        for _ in range(600):
-            if socket.exists():
-                break
-            await asyncio.sleep(0.1)
-        link = VestLink(*await asyncio.open_unix_connection(str(socket)))
-        await link.send(cmd="subscribe")
-        yield link
-    finally:
-        process.terminate()
+    with (folder / "vest.log").open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "vestsight", "--config", str(config), "--log-level", "WARNING",
+            stdout=asyncio.subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+        # Moved in at once: the LLM worker it starts seconds later is born in the cgroup.
+        cgroup.add(process.pid)
         try:
-            await asyncio.to_thread(process.wait, 60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            await asyncio.to_thread(process.wait)
+            for _ in range(600):
+                if socket.exists():
+                    break
+                await asyncio.sleep(0.1)
+            link = VestLink(*await asyncio.open_unix_connection(str(socket)))
+            await link.send(cmd="subscribe")
+            yield link
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
 
 
 async def measure(limit_gb: float, args: argparse.Namespace, work: Path) -> Run:
@@ -171,11 +172,11 @@ def settled(record: Record) -> bool:
     return bool(record["event"] == "service.failed" and record.get("service") == "llm")
 
 
-async def drive(vest: VestLink, run: Run, timeout: float) -> None:
+async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
     pressed = await vest.tap("a")
-    request = await vest.wait(event("llm.request"), pressed, timeout)
-    done = await vest.wait(event("llm.done"), pressed, timeout)
-    await vest.wait(event("command.done", command="describe"), pressed, timeout)
+    request = await vest.wait(event("llm.request"), pressed, limit_s)
+    done = await vest.wait(event("llm.done"), pressed, limit_s)
+    await vest.wait(event("command.done", command="describe"), pressed, limit_s)
     prefill = request["prompt_tokens"] - request["cached"]
     generating = max(done["seconds"] - done["first_token"], 1e-6)
     run.numbers |= {
@@ -187,9 +188,9 @@ async def drive(vest: VestLink, run: Run, timeout: float) -> None:
     for button, command, name in (("y", "ahead", "ahead"), ("x", "read", "read")):
         pressed = await vest.tap(button)
         spoken = await vest.wait(
-            lambda r: r["event"] == "speech.start" and r.get("source") != "earcon", pressed, timeout
+            lambda r: r["event"] == "speech.start" and r.get("source") != "earcon", pressed, limit_s
         )
-        await vest.wait(event("command.done", command=command), pressed, timeout)
+        await vest.wait(event("command.done", command=command), pressed, limit_s)
         run.numbers[f"{name} first word s"] = spoken["mono"] - pressed
 
 

@@ -52,9 +52,9 @@ class MemoryCgroup:
     def _read(self, name: str) -> str:
         return (self.path / name).read_text()
 
-    def enter(self) -> None:
-        """Move the calling process (and its future children) into the cgroup."""
-        self._write("cgroup.procs", str(os.getpid()))
+    def add(self, pid: int) -> None:
+        """Move process `pid` into the cgroup; children it starts from then on are born in it."""
+        self._write("cgroup.procs", str(pid))
 
     def numbers(self) -> CgroupNumbers:
         stat = dict(line.split() for line in self._read("memory.stat").splitlines())
