@@ -221,6 +221,27 @@ def summary(name: str, rounds: list[Round], rss: float) -> dict[str, float]:
     return numbers
 
 
+def paired_ratios(bare: list[Round], worker: list[Round]) -> None:
+    """Worker/bare per pair of neighbouring rounds, with a 95 % confidence interval of the mean
+    (Student's t): the machine's drift hits both rounds of a pair alike."""
+    from scipy import stats
+
+    measures = {
+        "prompt tok/s": lambda r: r.prompt_rate,
+        "generate tok/s": lambda r: r.generate_rate,
+        "first token s": lambda r: r.first_token_s,
+    }
+    for name, value in measures.items():
+        ratios = [value(w) / value(b) for b, w in zip(bare, worker, strict=True)]
+        mean = statistics.fmean(ratios)
+        if len(ratios) < 2:
+            print(f"  {name}: worker/bare {mean:.3f} (one round: no interval)")
+            continue
+        half = stats.t.ppf(0.975, len(ratios) - 1) * statistics.stdev(ratios) / len(ratios) ** 0.5
+        print(f"  {name}: worker/bare {mean:.3f}, 95 % interval {mean - half:.3f}-{mean + half:.3f}"
+              f" ({len(ratios)} paired rounds)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     defaults = LlmSettings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -241,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     b = summary("bare", results.bare, results.bare_rss)
     w = summary("worker", results.worker, results.worker_rss)
     print("worker/bare   " + "   ".join(f"{k} {w[k] / b[k]:.3f}" for k in b))
+    paired_ratios(results.bare, results.worker)
     print(f"Realistic request (system + {IMAGE_TOKENS} image tokens + question), "
           f"to the first sentence: {results.sentence}")  # fmt: skip
     return 0

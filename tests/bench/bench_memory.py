@@ -86,7 +86,7 @@ def write_config(folder: Path, args: argparse.Namespace) -> Path:
     llm = {
         "model_path": args.model, "projector_path": args.projector, "threads": args.threads,
         "load_timeout_s": 1800, "first_token_timeout_s": 1800, "token_timeout_s": 600,
-        "max_answer_tokens": args.tokens,
+        "max_answer_tokens": args.tokens, "batch_tokens": args.batch,
     }  # fmt: skip
     sections = {
         "general": {"run_dir": str(folder / "run")},
@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-only", action="store_true", help="no projector")
     parser.add_argument("--threads", type=int, default=0, help="llm.threads (0: cores - 1)")
     parser.add_argument("--tokens", type=int, default=48, help="answer tokens")
+    parser.add_argument("--batch", type=int, default=512, help="llm.batch_tokens")
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--work", type=Path, default=Path("run/bench-memory"))
     args = parser.parse_args(argv)
@@ -247,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         args.projector = ""
     limits = [0.0, *(float(x) for x in args.limits.split(","))]
     print(f"Vest with {Path(args.model).name}"
-          + (f" + {Path(args.projector).name}" if args.projector else " (text only)"))  # fmt: skip
+          + (f" + {Path(args.projector).name}" if args.projector else " (text only)")
+          + f", batch {args.batch}, {args.threads or 'default'} threads")  # fmt: skip
     runs = []
     for limit in limits:
         run = asyncio.run(measure(limit, args, args.work))
