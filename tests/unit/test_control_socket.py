@@ -134,3 +134,17 @@ async def test_clock_is_the_monotonic_clock_journal_records_use(vest_socket) -> 
     before = time.monotonic()
     reply = await client.ask({"cmd": "clock"})
     assert reply["ok"] and before <= reply["mono"] <= time.monotonic()
+
+
+async def test_a_hold_while_the_last_one_is_still_down_is_a_press_of_its_own(vest_socket) -> None:
+    _socket, inputs, connect = vest_socket
+    client = await connect()
+    for _ in range(2):
+        assert (await client.ask({"cmd": "hold", "button": "r"}))["ok"]
+    events = [await asyncio.wait_for(inputs.get(), TIMEOUT) for _ in range(4)]
+    assert [e.action for e in events] == [
+        Action.PRESS,
+        Action.RELEASE,  # let go early, so the second hold is pressed again
+        Action.PRESS,
+        Action.RELEASE,  # after the long-press time, once
+    ]

@@ -63,6 +63,8 @@ class ControlSocket(Service):
         super().__init__()
         self._hold_s = hold_s
         self._listener = listener
+        self._releases: dict[tuple[Source, str], asyncio.TimerHandle] = {}
+        """Buttons a hold or listen keeps down, and when each is let go."""
         self.path = path
         self._inputs = inputs
         self._gpio = gpio
@@ -168,17 +170,15 @@ class ControlSocket(Service):
             wav = request.get("wav")
             if not isinstance(wav, str) or not wav:
                 raise InputError("listen needs a WAV file's path in wav")
+            self._release_now(listener.source, listener.button)  # a previous listen still held
             hold_s = await listener.prepare(Path(wav))
-            self._set(listener.source, listener.button, True)
+            self._hold(listener.source, listener.button, hold_s)
         except MicrophoneError as err:  # a WAV that cannot be played in: the wearer hears it too
             _LOGGER.warning("Cannot listen to %r: %s", request.get("wav"), err)
             return {"ok": False, "error": str(err)}
         except InputError as err:
             _LOGGER.warning("Bad control request %r: %s", line[:200], err)
             return {"ok": False, "error": str(err)}
-        asyncio.get_running_loop().call_later(
-            hold_s, self._release_later, listener.source, listener.button
-        )
         return {"ok": True, "cmd": "listen", "hold_s": round(hold_s, 3)}
 
     def _press(self, request: dict[str, Any], cmd: str) -> None:
@@ -192,10 +192,8 @@ class ControlSocket(Service):
                 f"unknown gamepad button {button!r}", advice=f"one of {GAMEPAD_BUTTONS}"
             )
         if cmd == "hold":  # press now, release after the long-press time
-            self._set(source, str(button), True)
-            asyncio.get_running_loop().call_later(
-                self._hold_s, self._release_later, source, str(button)
-            )
+            self._release_now(source, str(button))
+            self._hold(source, str(button), self._hold_s)
             return
         for pressed in {"press": [True], "release": [False], "tap": [True, False]}[cmd]:
             self._set(source, str(button), pressed)
@@ -207,7 +205,21 @@ class ControlSocket(Service):
         action = Action.PRESS if pressed else Action.RELEASE
         self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="socket"))
 
+    def _hold(self, source: Source, button: str, seconds: float) -> None:
+        """Press `button` now and let it go after `seconds`."""
+        self._set(source, button, True)
+        self._releases[source, button] = asyncio.get_running_loop().call_later(
+            seconds, self._release_later, source, button
+        )
+
+    def _release_now(self, source: Source, button: str) -> None:
+        """Let go at once of a button an earlier hold still keeps down, so a new press is one."""
+        if (pending := self._releases.pop((source, button), None)) is not None:
+            pending.cancel()
+            self._release_later(source, button)
+
     def _release_later(self, source: Source, button: str) -> None:
+        self._releases.pop((source, button), None)
         try:
             self._set(source, button, False)
         except InputError as err:
