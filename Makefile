@@ -23,7 +23,7 @@ endif
 INSTALLED := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model
 
-.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm bench-llm-image bench-memory gemma3n-random bench-gemma3n bench-controls
+.PHONY: help setup system-deps model models run test lint format typecheck check lock clean bench bench-vision bench-llm bench-llm-image bench-memory gemma3n-random bench-gemma3n bench-controls soak
 
 help:
 	@echo "make setup | run | test | lint | typecheck | check | model | models | bench | lock | clean"
@@ -99,7 +99,8 @@ bench-llm-image: setup
 LIMITS ?= 3.0,2.5,2.2,2.0
 bench-memory: setup
 	$(PY) -m tests.bench.bench_memory --limits $(LIMITS) $(if $(THREADS),--threads $(THREADS)) \
-	  $(if $(MODEL),--model $(MODEL) --projector "$(PROJECTOR)") $(if $(TEXT_ONLY),--text-only)
+	  $(if $(MODEL),--model $(MODEL) --projector "$(PROJECTOR)") $(if $(TEXT_ONLY),--text-only) \
+	  $(if $(BATCH),--batch $(BATCH)) $(foreach setting,$(SET),--set $(setting))
 
 bench-vision: setup
 	$(PY) -m tests.bench.bench_vision
@@ -107,6 +108,14 @@ bench-vision: setup
 # Press -> haptic ack from the input queue, an evdev pad and a BLE pad (through bleak).
 bench-controls: setup
 	$(PY) -m tests.bench.bench_controls
+
+# The real vest process pressed PRESSES times over MINUTES through its control socket: presses vs
+# acknowledgements, press -> buzz p50/p99, and the vest's memory, descriptor and thread drift
+# (LLM=1 loads the description engine too). A benchmark, not a test.
+PRESSES ?= 300
+MINUTES ?= 3
+soak: setup
+	$(PY) -m tests.bench.soak --presses $(PRESSES) --minutes $(MINUTES) $(if $(LLM),--llm)
 
 run: setup
 	$(PY) -m vestsight --config device/vestsight.toml

@@ -9,6 +9,7 @@ READY=1; config problems are spoken right after. The model announces itself when
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import sys
@@ -17,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .alerts import FaultAlerts
+from .battery import SimulatedPower, make_gauge, make_system_power
 from .camera import CameraService, make_camera_backend
 from .cli import parse_args
 from .commands import Vest
@@ -26,6 +29,8 @@ from .config_loader import LoadedSettings, default_config_path, load_settings
 from .console import echo_to_console
 from .controller import Controller
 from .errors import (
+    InputError,
+    MemoryStorageError,
     MemoryStoreError,
     MicrophoneError,
     RecordingFormatError,
@@ -48,10 +53,12 @@ from .microphone.listen import Listener
 from .phrases import Phrases
 from .power import PowerMonitor
 from .settings import GamepadSettings
+from .shutdown import SafeShutdown
 from .speech import earcons
-from .speech.output import choose_output
-from .speech.speaker import Priority, Speaker
+from .speech.output import choose_output, fallback_output
+from .speech.speaker import Priority, Speaker, Utterance
 from .speech.synth import EspeakSynthesizer, Voice
+from .storage import StorageHealth
 from .stt.service import SpeechRecognizer, SttState
 from .supervisor import Service, Supervisor
 from .systemd import SystemdNotifier
@@ -83,7 +90,10 @@ class VestApp:
         settings = loaded.settings
         self.settings = settings
         self.run_dir = Path(settings.general.run_dir).expanduser().resolve()
-        self.journal = Journal(self.run_dir / "journal.jsonl")
+        # Nothing written to disk can stop the vest: a journal that cannot be written is
+        # reported to `storage` and said once speech exists (FaultAlerts).
+        self.storage = StorageHealth()
+        self.journal = Journal(self.run_dir / "journal.jsonl", storage=self.storage)
         self.phrases = Phrases(settings.general.language)
         self.notifier = SystemdNotifier()
         self.inputs = InputQueue()
@@ -99,7 +109,12 @@ class VestApp:
             settings.speech.volume,
         )
         self.speaker = Speaker(
-            EspeakSynthesizer(), choose_output(settings.speech, self.run_dir), voice, self.journal
+            EspeakSynthesizer(),
+            choose_output(settings.speech, self.run_dir),
+            voice,
+            self.journal,
+            fallback_output=fallback_output(settings.speech),
+            fallback_voice=self.phrases.voice,
         )
         self.pins = Pins(settings.gpio)
         self.haptics = HapticMotor(settings.gpio, settings.haptics, self.pins, self.journal)
@@ -113,6 +128,7 @@ class VestApp:
             self._llm_state_changed,
             system_prompt=self.phrases.prompt("system"),
             models_dir=models_dir(settings.general.models_dir),
+            on_retrying=self._llm_retrying,
         )
         self.vision = VisionService(
             make_detectors(settings.vision, models_dir(settings.general.models_dir)),
@@ -129,10 +145,23 @@ class VestApp:
             self.vision,
             TesseractOcr(ocr_languages_for(settings.vision, self.phrases.language)),
         )
+        self.alerts = FaultAlerts(self.vest, self._told)
+        self.storage.listener = self.alerts.storage_changed
+        self.speaker.health.listener = self.alerts.speech_changed
+        if self.storage.problem:  # the journal could not be opened: said after "ready"
+            self.alerts.storage_changed(self.storage.problem)
         if settings.memory.enabled:
             memory_path = settings.memory.path or str(self.run_dir / "memory.sqlite3")
-            self.vest.memory = MemoryStore(Path(memory_path).expanduser())
-        self.power = PowerMonitor(self.vest)
+            self.vest.memory = MemoryStore(
+                Path(memory_path).expanduser(),
+                storage=self.storage,
+                on_damaged=self.alerts.memory_damaged,
+            )
+        self.system_power = make_system_power(settings.power, self.journal, self.request_stop)
+        self.shutdown = SafeShutdown(self.vest, self.system_power, self.run_dir)
+        gauge = make_gauge(settings.power, self.pins)
+        self.power = PowerMonitor(self.vest, gauge, self.shutdown.begin)
+        self.vest.battery = self.power.status
         self.microphone = MicrophoneService(
             make_microphone(settings.microphone),
             self.journal,
@@ -157,6 +186,8 @@ class VestApp:
             self.status,
             hold_s=settings.buttons.hold_ms / 1000 + 0.2,
             listener=self._listener(),
+            power=self._power_command,
+            on_refused=self.alerts.socket_refused,
         )
         self.wearer_facing: list[Service] = [
             self.speaker,
@@ -185,10 +216,14 @@ class VestApp:
 
     def _tell(self, text: str) -> None:
         """Say `text` now, or right after "ready" while the vest is starting."""
+        self._told(text)
+
+    def _told(self, text: str) -> Utterance | None:
+        """`_tell`, with the utterance when it is said now (None: after "ready")."""
         if self._announced:
-            self.speaker.say(text, source="system")
-        else:
-            self._startup_notes.append(text)
+            return self.speaker.say(text, source="system")
+        self._startup_notes.append(text)
+        return None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -215,14 +250,21 @@ class VestApp:
         if self.settings.stt.enabled:
             self.supervisor.start(self.microphone)
             self.supervisor.start(self.stt)
-        self.supervisor.start(self.power)
-        watchdog = asyncio.create_task(self.notifier.run_watchdog(), name="watchdog")
+        self.supervisor.start(self.system_power)
+        if (last := self.shutdown.last_shutdown()) is not None:
+            self._startup_notes.append(last)
+        alive = FaultAlerts.watchdog_check(self.supervisor, [s.name for s in self.wearer_facing])
+        watchdog = asyncio.create_task(
+            self.notifier.run_watchdog(alive, self.alerts.watchdog_withheld), name="watchdog"
+        )
         helpers = [watchdog]
         if self._interactive:
             helpers.append(asyncio.create_task(echo_to_console(self.journal), name="console"))
         try:
             await self._open_memory()
             await self._announce_ready()
+            if not self._stop.is_set():  # the battery is read (and warned of) once "ready" is said
+                self.supervisor.start(self.power)
             await self._stop.wait()
         finally:
             for sig in handled:
@@ -230,7 +272,9 @@ class VestApp:
             self.notifier.stopping()
             for helper in helpers:
                 helper.cancel()
+            self.alerts.close()
             try:
+                await self.shutdown.close()
                 await self.supervisor.stop()
                 if self.vest.memory is not None:
                     await self.vest.memory.close()
@@ -247,6 +291,8 @@ class VestApp:
         try:
             await memory.open()
             await load_prefs(self.vest)
+        except MemoryStorageError as err:  # said by FaultAlerts; each write tries again
+            _LOGGER.error("Memory cannot be written now: %s", err)
         except MemoryStoreError as err:
             _LOGGER.error("Memory unavailable: %s", err)
             self.vest.memory = None
@@ -263,7 +309,11 @@ class VestApp:
             future.cancel()
         if self._stop.is_set():
             return  # asked to stop while starting: no "ready"
-        missing = [s for s in self.wearer_facing if not s.ready.is_set()]
+        missing = [
+            s
+            for s in self.wearer_facing
+            if not s.ready.is_set() or (s is self.speaker and self.speaker.broken)
+        ]
         if missing:
             phrases = self.vest.phrases
             names = phrases.join(phrases.word("services", s.name) for s in missing)
@@ -293,6 +343,8 @@ class VestApp:
     ) -> None:
         if service is self.llm and not self.llm.was_ready:
             return  # still trying to load for the first time: "loading" was said already
+        if service is self.speaker:
+            return  # it cannot be heard: the speech health makes it felt (FaultAlerts)
         self.haptics.play("error")
         if service is self.llm:
             text = self.vest.phrases.say("llm_restarting")
@@ -302,6 +354,9 @@ class VestApp:
             )
         if not self.speaker.is_pending(text):  # a command that failed with it may have said it
             self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
+
+    def _llm_retrying(self, reason: str) -> None:
+        self.alerts.llm_retrying(reason)
 
     def _detector_unavailable(self, name: str, error: VisionError) -> None:
         self.journal.publish("vision.unavailable", detector=name, error=str(error))
@@ -351,6 +406,14 @@ class VestApp:
         self.haptics.play("error")
         self.speaker.say(self.phrases.say("recording_unusable"), source="voice")
 
+    def _power_command(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The control socket's ``battery`` and ``power_button`` (simulated vests only)."""
+        if request.get("cmd") == "power_button":
+            if not isinstance(self.system_power, SimulatedPower):
+                raise InputError("power_button: this vest's button is real", advice="press it")
+            return {"shutting_down": self.system_power.press_power_button()}
+        return {**self.power.simulate(request), "status": dataclasses.asdict(self.power.status())}
+
     def _parts_ready(self) -> dict[str, bool]:
         """Every part the wearer relies on (inputs included), and whether it is working now."""
         parts = [*self.wearer_facing, self.power]
@@ -360,12 +423,17 @@ class VestApp:
         if self.settings.stt.enabled:  # still loading is not "not working"
             ready[self.microphone.name] = self.microphone.problem is None
             ready[self.stt.name] = self.stt.state is not SttState.FAILED
+        ready[self.speaker.name] = not self.speaker.broken
+        ready["storage"] = not self.storage.problem
         return ready
 
     def status(self) -> dict[str, Any]:
         return {
             "services": {name: not task.done() for name, task in self.supervisor.tasks.items()},
-            "ready": {s.name: s.ready.is_set() for s in [*self.wearer_facing, self.llm]},
+            "ready": {
+                s.name: s.ready.is_set() and not (s is self.speaker and self.speaker.broken)
+                for s in [*self.wearer_facing, self.llm]
+            },
             "llm": self.llm.state.value,
             "llm_pid": self.llm.pid,
             "model": self.llm.model_name,
@@ -378,7 +446,15 @@ class VestApp:
             "language": self.settings.general.language,
             "stt": self.stt.state.value,
             "microphone": self.microphone.ready.is_set(),
-        }
+            "battery": dataclasses.asdict(self.power.status()),
+            "speech": {**self.speaker.health.summary(), "voice": self.speaker.voice.name,
+                       "output": self.speaker.output_description},
+            "storage": self.storage.problem or None,
+            "config": {"source": self.loaded.source, "problems": len(self.loaded.problems),
+                       "camera": self.settings.camera.backend, "gpio": self.settings.gpio.backend,
+                       "microphone": self.settings.microphone.backend,
+                       "run_dir": str(self.run_dir)},
+        }  # fmt: skip
 
 
 def configure_logging(level: str) -> None:

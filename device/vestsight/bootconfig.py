@@ -31,6 +31,7 @@ from typing import Any
 
 from .config_doc import _toml_value, render_toml
 from .config_loader import PI_CONFIG_PATH, ConfigProblem, _build
+from .config_recovery import read_toml
 from .settings import Settings, setting
 
 _LOGGER = logging.getLogger(__name__)
@@ -92,11 +93,13 @@ def read_boot_config(text: str | None, zoneinfo: Path = Path("/usr/share/zoneinf
     """
     if text is None:
         return BootConfig(SystemSettings(), "")
+    broken = False
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        # The app reports the broken file itself; the system keeps its safe defaults.
-        return BootConfig(SystemSettings(), text)
+        # The app reads what it can of a broken file and names its lines; [system] is read the
+        # same way (time zone, hostname), and the app gets the file as it is.
+        raw, broken = read_toml(text.encode("utf-8", "surrogateescape"))[0], True
     problems: list[ConfigProblem] = []
     section = raw.get("system", {})
     if not isinstance(section, dict):
@@ -104,7 +107,8 @@ def read_boot_config(text: str | None, zoneinfo: Path = Path("/usr/share/zoneinf
         section = {}
     system: SystemSettings = _build(SystemSettings, section, "system.", problems)
     system = _check_system(system, zoneinfo, problems)
-    return BootConfig(system, strip_system_table(text, raw), tuple(problems))
+    app_text = text if broken else strip_system_table(text, raw)
+    return BootConfig(system, app_text, tuple(problems))
 
 
 def _check_system(
@@ -239,7 +243,9 @@ class Applier:
         target = self.path(absolute)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(target.name + ".new")
-        temporary.write_text(text, encoding="utf-8")
+        # surrogateescape: bytes of the maker's file that are not UTF-8 reach the app as they
+        # are, so that it can name their line.
+        temporary.write_text(text, encoding="utf-8", errors="surrogateescape")
         temporary.chmod(mode)
         temporary.replace(target)
         self.done.append(f"wrote {absolute}")
@@ -421,11 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(render_card_config(overrides, args.title))
         return 0
     try:
-        # utf-8-sig: a byte-order mark (Windows Notepad) is not part of the TOML.
-        text: str | None = args.config.read_text(encoding="utf-8-sig")
+        # utf-8-sig: a byte-order mark (Windows Notepad) is not part of the TOML. A byte that
+        # is not UTF-8 is kept (surrogateescape) for the app to name; the rest is read.
+        text: str | None = args.config.read_bytes().decode("utf-8-sig", "surrogateescape")
     except FileNotFoundError:
         text = None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         _LOGGER.error("Cannot read %s: %s", args.config, err)
         text = ""  # the app gets an empty file (defaults) and the system its safe defaults
     config = read_boot_config(text, zoneinfo=args.root / "usr/share/zoneinfo")

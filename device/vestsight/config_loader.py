@@ -2,6 +2,12 @@
 
 Each fallback is a `ConfigProblem` whose `spoken` text the app says once at start, e.g.
 "config: speech.rate 9000 is out of range, using 175".
+
+On a vest the defaults are the image's: the card's file as the image was built
+(`IMAGE_CONFIG_PATH`: the Pi camera, the Pi's pins, the data partition's run folder) lies under
+the maker's file, so a key that is missing, wrong, or lost to a syntax error keeps the vest's
+value instead of turning a real vest into the simulator. A file that is not valid TOML is read
+as far as it can be (`config_recovery`): each damaged line is named by its number.
 """
 
 from __future__ import annotations
@@ -10,18 +16,23 @@ import dataclasses
 import logging
 import math
 import os
-import tomllib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config_recovery import read_toml
+from .config_rules import check_rules
 from .settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
 
 PI_CONFIG_PATH = Path("/boot/firmware/vestsight.toml")
 """Where the maker's config lives on the vest (the SD card's FAT boot partition)."""
+IMAGE_CONFIG_PATH = Path("/usr/share/vestsight/image/vestsight.toml")
+"""The card's config as the image wrote it (image-build): the vest's own defaults."""
+IGNORED_TABLES = frozenset({"system"})
+"""Tables of the card's file that are not the app's (`vestsight.bootconfig` applies them)."""
 
 
 @dataclass(frozen=True)
@@ -48,36 +59,71 @@ def default_config_path() -> Path | None:
     return PI_CONFIG_PATH if PI_CONFIG_PATH.exists() else None
 
 
-def load_settings(path: Path | None) -> LoadedSettings:
+def image_config_path() -> Path | None:
+    """`$VESTSIGHT_IMAGE_CONFIG`, else the image's file when this is a vest, else none."""
+    env = os.environ.get("VESTSIGHT_IMAGE_CONFIG")
+    if env:
+        return Path(env)
+    return IMAGE_CONFIG_PATH if IMAGE_CONFIG_PATH.is_file() else None
+
+
+def load_settings(path: Path | None, *, image: Path | None = None) -> LoadedSettings:
+    """The settings of the file at `path` over the image's (`image`, or `image_config_path()`)."""
+    base = _image_settings(image or image_config_path())
     if path is None:
-        return LoadedSettings(Settings(), (), "defaults")
+        return LoadedSettings(base, (), "defaults")
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        return _defaults_because(path, f"config: file {path} not found, using defaults")
-    except (OSError, UnicodeDecodeError) as err:
+        return _defaults_because(base, path, f"config: file {path} not found, using defaults")
+    except OSError as err:
         _LOGGER.error("Cannot read config %s: %s", path, err)
-        return _defaults_because(path, f"config: file {path} cannot be read, using defaults")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        _LOGGER.error("Config %s is not valid TOML: %s", path, err)
-        line = getattr(err, "lineno", None)  # Python 3.14+; 3.11 has it only in the message
-        where = f" at line {line}" if line else ""
-        return _defaults_because(path, f"config: the file is not valid TOML{where}, using defaults")
-    problems: list[ConfigProblem] = []
-    settings = _build(Settings, raw, "", problems)
+        return _defaults_because(base, path, f"config: file {path} cannot be read, using defaults")
+    raw, syntax = read_toml(data)
+    problems = [ConfigProblem("", spoken) for spoken in syntax]
+    for table in IGNORED_TABLES:
+        raw.pop(table, None)
+    settings, broken_rules = check_rules(_build(Settings, raw, "", problems, base=base), raw)
+    problems += [ConfigProblem(key, spoken) for key, spoken in broken_rules]
     for problem in problems:
         _LOGGER.warning("%s", problem.spoken)
     return LoadedSettings(settings, tuple(problems), str(path))
 
 
-def _defaults_because(path: Path, spoken: str) -> LoadedSettings:
+def _image_settings(path: Path | None) -> Settings:
+    """The image's settings (its problems are logged: the image was checked when built)."""
+    if path is None:
+        return Settings()
+    try:
+        raw, syntax = read_toml(path.read_bytes())
+    except OSError as err:
+        _LOGGER.error("Cannot read the image's config %s: %s", path, err)
+        return Settings()
+    problems = [ConfigProblem("", spoken) for spoken in syntax]
+    for table in IGNORED_TABLES:
+        raw.pop(table, None)
+    settings: Settings = _build(Settings, raw, "", problems)
+    for problem in problems:
+        _LOGGER.error("Image config %s: %s", path, problem.spoken)
+    _LOGGER.info("Defaults: this vest's image config %s", path)
+    return settings
+
+
+def _defaults_because(base: Settings, path: Path, spoken: str) -> LoadedSettings:
     _LOGGER.warning("%s", spoken)
-    return LoadedSettings(Settings(), (ConfigProblem("", spoken),), str(path))
+    return LoadedSettings(base, (ConfigProblem("", spoken),), str(path))
 
 
-def _build(cls: type[Any], raw: dict[str, Any], prefix: str, problems: list[ConfigProblem]) -> Any:
+def _build(
+    cls: type[Any],
+    raw: dict[str, Any],
+    prefix: str,
+    problems: list[ConfigProblem],
+    *,
+    base: Any = None,
+) -> Any:
+    """`cls` from `raw`, each key missing or rejected taking its value in `base` (an instance
+    of `cls`; None: the built-in defaults)."""
     hints = typing.get_type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}
     for key in raw:
@@ -91,19 +137,20 @@ def _build(cls: type[Any], raw: dict[str, Any], prefix: str, problems: list[Conf
         dotted = f"{prefix}{name}"
         hint = hints[name]
         value = raw[name]
+        inner = getattr(base, name) if base is not None else None
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             if isinstance(value, dict):
-                values[name] = _build(hint, value, f"{dotted}.", problems)
+                values[name] = _build(hint, value, f"{dotted}.", problems, base=inner)
             else:
                 problems.append(
                     ConfigProblem(dotted, f"config: {dotted} must be a section, using defaults")
                 )
             continue
-        default = _default_of(fld)
+        default = inner if base is not None else _default_of(fld)
         checked = _check_value(dotted, value, hint, default, fld.metadata, problems)
         if checked is not _REJECTED:
             values[name] = checked
-    return cls(**values)
+    return dataclasses.replace(base, **values) if base is not None else cls(**values)
 
 
 _REJECTED = object()

@@ -76,6 +76,20 @@ class GamepadLinkError(GamepadError):
 
 class SpeechError(DeviceError):
     spoken = "speech problem"
+    reason = "synthesizer"
+    """What cannot work: the ``synthesizer`` (espeak-ng), the ``voice``, the ``output``."""
+
+
+class VoiceError(SpeechError):
+    """espeak-ng has no voice of the name asked for."""
+
+    reason = "voice"
+
+
+class AudioOutputError(SpeechError):
+    """The audio could not be played: no player, no sound card (unplugged), a failing device."""
+
+    reason = "output"
 
 
 class MemoryStoreError(VestsightError):
@@ -136,3 +150,38 @@ class SttModelError(SttError):
     """The speech-to-text model's files are missing, damaged or cannot be loaded."""
 
     spoken = "the speech recognition model is missing or damaged"
+
+
+class StorageError(VestsightError):
+    """The data partition cannot be written (full, read-only or failing): writes are skipped,
+    the vest works on, and the wearer is told once."""
+
+    spoken = "storage problem"
+
+
+class MemoryStorageError(MemoryStoreError):
+    """The memory database cannot be written for lack of storage (``reason``: full, unwritable)."""
+
+    spoken = "storage full: I can't remember new things"
+
+    def __init__(self, message: str, *, reason: str, advice: str = "") -> None:
+        super().__init__(message, advice=advice)
+        self.reason = reason
+
+
+class MemoryDamagedError(MemoryStoreError):
+    """The memory database is damaged and could not be moved aside for a fresh one."""
+
+    spoken = "the memory file is damaged"
+
+
+class BatteryError(DeviceError):
+    """The battery gauge did not answer (or is not there); the power monitor keeps trying."""
+
+    spoken = "battery gauge problem"
+
+
+class PowerOffError(DeviceError):
+    """The system refused to power off (or could not be asked): the vest stays on."""
+
+    spoken = "the vest could not shut itself down"

@@ -61,7 +61,12 @@ class GeneralSettings:
 class SpeechSettings:
     voice: str = setting("", "espeak-ng voice; empty picks the language's voice (en-gb, ru).")
     rate: int = setting(175, "Speaking rate in words per minute.", min=80, max=450)
-    volume: int = setting(100, "espeak-ng amplitude (100 is normal).", min=0, max=200)
+    volume: int = setting(
+        100,
+        "espeak-ng amplitude (100 is normal; never so quiet that speech is lost).",
+        min=20,
+        max=200,
+    )
     output: str = setting(
         "auto",
         "Where speech goes: auto (sound card if one exists, else WAV files), sound_card, wav.",
@@ -73,6 +78,11 @@ class SpeechSettings:
         "so interruption behaves as it does on the vest.",
     )
     player: str = setting("aplay", "Program that plays WAV audio from stdin on the sound card.")
+    fallback_device: str = setting(
+        "",
+        "ALSA device (aplay -L lists them, e.g. plughw:CARD=Headphones) that speech moves to "
+        "when the sound card fails (a USB card unplugged); empty: none.",
+    )
 
 
 @dataclass(frozen=True)
@@ -367,6 +377,13 @@ class SttSettings:
     say_question: bool = setting(
         True, "Say the question as it was heard before the answer, so a mishearing is noticed."
     )
+    keep_loaded_s: float = setting(
+        120.0,
+        "Seconds the speech model stays in memory after a question (about 200 MB); it is "
+        "loaded again while the wearer speaks the next one. 0 keeps it loaded always.",
+        min=0.0,
+        max=86400.0,
+    )
 
     @property
     def thread_count(self) -> int:
@@ -388,10 +405,72 @@ class MemorySettings:
 
 @dataclass(frozen=True)
 class PowerSettings:
-    low_battery_percent: int = setting(
-        15, "Warn (sound, buzz, words) when the battery falls to this.", min=1, max=90
+    backend: str = setting(
+        "simulated",
+        "What reports the battery: simulated (a battery the control socket's battery command "
+        "drains, charges and unplugs), max17048 (a MAX17040/17043/17048 fuel gauge on I2C, as on "
+        "the Geekworm X120x UPS boards: hardware/BOM.md), sysfs (a gauge the kernel drives, in "
+        "/sys/class/power_supply) or none (a plain power bank: the level is unknown, said once).",
+        choices=("simulated", "max17048", "sysfs", "none"),
     )
-    check_s: float = setting(60.0, "Check the battery this often.", min=5, max=3600)
+    i2c_bus: int = setting(1, "I2C bus of the fuel gauge (1: GPIO2 and GPIO3).", min=0, max=20)
+    i2c_address: int = setting(
+        54, "I2C address of the fuel gauge (54 is 0x36, the MAX1704x's).", min=3, max=119
+    )
+    power_pin: int = setting(
+        6,
+        "BCM GPIO that is high while external power is in (the X120x's power-loss line, GPIO6); "
+        "-1: none, whether it is charging is then not known.",
+        min=-1,
+        max=27,
+    )
+    check_s: float = setting(20.0, "Read the battery this often.", min=2, max=600)
+    low_percent: int = setting(
+        20, "First warning (words and the battery buzz) at this level.", min=5, max=90
+    )
+    very_low_percent: int = setting(10, "Second, urgent warning at this level.", min=3, max=80)
+    critical_percent: int = setting(5, "Last warning: the vest will shut down soon.", min=2, max=50)
+    shutdown_percent: float = setting(
+        3.0,
+        "At this level the vest says so, saves and shuts down cleanly before the power goes.",
+        min=0,
+        max=30,
+    )
+    shutdown_volts: float = setting(
+        3.2,
+        "...or when the cell voltage falls to this (one lithium-ion cell: 4.2 V full); "
+        "0 turns the voltage check off.",
+        min=0,
+        max=4.0,
+    )
+    confirm_readings: int = setting(
+        3,
+        "Readings in a row that must agree before the vest shuts down, or says the gauge stopped "
+        "answering (one odd reading never does).",
+        min=2,
+        max=20,
+    )
+    max_jump_percent: float = setting(
+        10.0, "A reading this far from the last is believed only once the next agrees.", min=2,
+        max=50,
+    )  # fmt: skip
+    shutdown: str = setting(
+        "simulated",
+        "How the vest powers off: logind (systemd's login manager over D-Bus, which also lets "
+        "the vest say 'Shutting down' when the Pi's power button is pressed) or simulated "
+        "(journal power.poweroff and stop the app).",
+        choices=("simulated", "logind"),
+    )
+    simulated_percent: float = setting(
+        80.0, "Simulated battery: its level at start.", min=0, max=100
+    )
+    simulated_hours: float = setting(
+        8.0, "Simulated battery: hours a full charge lasts.", min=0.1, max=100
+    )
+
+    @property
+    def warnings(self) -> tuple[int, ...]:
+        return (self.low_percent, self.very_low_percent, self.critical_percent)
 
 
 @dataclass(frozen=True)
@@ -442,8 +521,10 @@ class LlmSettings:
     )
     context_tokens: int = setting(2048, "Context window in tokens.", min=256, max=32768)
     batch_tokens: int = setting(
-        512,
-        "Prompt tokens decoded per batch (an image's tokens must fit in one).",
+        256,
+        "Prompt tokens decoded per batch. The model's working memory grows with it (Gemma 3n "
+        "E2B: 131, 262, 525 MiB at 128, 256, 512; prompts read slower at 128); 256 takes a Gemma "
+        "3n image (256 tokens) at once; models that size images freely keep them within it.",
         min=32,
         max=4096,
     )

@@ -4,6 +4,10 @@ A service's `run()` sets `ready` once it is usable and then runs until cancelled
 the supervisor logs the traceback, tells the wearer through `on_failure` and starts it again after
 the next delay of the backoff table. A service that stayed up for `reset_after` seconds starts
 again from the first delay.
+
+Supervision itself never stops on a fault of its own: what it journals and whom it tells may
+fail (a full disk, a bug), and the service is still restarted; the app's watchdog check
+(`alive`) sees any supervised task that ended anyway.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import abc
 import asyncio
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .journal import Journal
@@ -82,7 +86,7 @@ class Supervisor:
         attempt = 0
         while True:
             started = loop.time()
-            self._journal.publish("service.start", service=service.name)
+            self._note("service.start", service=service.name)
             announce = asyncio.create_task(self._announce_ready(service))
             try:
                 await service.run()
@@ -103,7 +107,7 @@ class Supervisor:
                 _LOGGER.exception(
                     "Service %s failed (restart %d in %.1f s)", service.name, attempt, delay
                 )
-                self._journal.publish(
+                self._note(
                     "service.failed",
                     service=service.name,
                     error=str(err),
@@ -120,13 +124,24 @@ class Supervisor:
                 announce.cancel()
             service.ready.clear()
             _LOGGER.info("Service %s finished", service.name)
-            self._journal.publish("service.finished", service=service.name)
+            self._note("service.finished", service=service.name)
             return
 
     async def _announce_ready(self, service: Service) -> None:
         """Journal ``service.ready`` when the service says it is working (each start)."""
         await service.ready.wait()
-        self._journal.publish("service.ready", service=service.name)
+        self._note("service.ready", service=service.name)
+
+    def _note(self, event: str, **fields: object) -> None:
+        """Journal `event`; a journal that fails is logged and supervision goes on."""
+        try:
+            self._journal.publish(event, **fields)
+        except Exception:  # a restart must never be lost to a journal fault
+            _LOGGER.exception("Could not journal %s", event)
+
+    def dead(self, names: Iterable[str]) -> list[str]:
+        """Which of the services `names` are no longer supervised (their task ended)."""
+        return [name for name in names if (task := self._tasks.get(name)) is None or task.done()]
 
     async def stop(self, within: float = STOP_TIMEOUT_S) -> None:
         """Cancel every service and wait for them; one that will not stop is named, not awaited."""

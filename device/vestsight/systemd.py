@@ -1,7 +1,9 @@
 """systemd notify protocol (READY=1, STATUS=, WATCHDOG=1) without extra dependencies.
 
 Outside systemd (no ``NOTIFY_SOCKET``) every call is a no-op. The watchdog is pinged from the event
-loop itself, so a blocked loop stops the pings and systemd restarts the service.
+loop itself, so a blocked loop stops the pings and systemd restarts the service; and only while
+the app's `check` finds what matters alive (speech, the motor, the controls), so a vest whose
+loop runs but which can no longer hear a press or answer it is restarted too.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Callable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,12 +55,26 @@ class SystemdNotifier:
     def stopping(self) -> None:
         self.notify("STOPPING=1")
 
-    async def run_watchdog(self) -> None:
-        """Ping the watchdog at half its interval until cancelled (returns at once without one)."""
+    async def run_watchdog(
+        self,
+        check: Callable[[], str] = lambda: "",
+        on_withheld: Callable[[str], None] = lambda problem: None,
+    ) -> None:
+        """Ping the watchdog at half its interval until cancelled (returns at once without one),
+        but only while `check()` finds nothing wrong: its problem withholds the ping (told to
+        `on_withheld` and to systemd's STATUS once), so systemd restarts the vest."""
         if self.watchdog_interval is None or self._socket is None:
             return
+        withheld = ""
         while True:
-            self.notify("WATCHDOG=1")
+            problem = check()
+            if not problem:
+                self.notify("WATCHDOG=1")
+            elif problem != withheld:
+                _LOGGER.critical("Watchdog not fed: %s", problem)
+                self.status(f"broken: {problem}")
+                on_withheld(problem)
+            withheld = problem
             await asyncio.sleep(self.watchdog_interval / 2)
 
     def close(self) -> None:

@@ -47,7 +47,8 @@ def build(
     with step("units, boot files, vestsight.toml"):
         rootfs.configure_units(config, root)
         rootfs.write_boot_files(config, boot)
-        (boot / "vestsight.toml").write_text(app.card_config(config, models, version))
+        card_config = app.card_config(config, models, version)
+        (boot / "vestsight.toml").write_text(card_config)
     info: dict[str, object] = {
         "name": config.name,
         "version": version,
@@ -62,6 +63,9 @@ def build(
     info_dir = root / INFO_DIR
     info_dir.mkdir(parents=True, exist_ok=True)
     (info_dir / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+    # The card's file as built: the app's defaults on this vest (its camera, pins, run folder),
+    # so a key the maker's file lacks or breaks never turns the vest into the simulator.
+    (info_dir / "vestsight.toml").write_text(card_config)
     packages = rootfs.package_list(root)
     (info_dir / "packages.txt").write_text(packages)
     (info_dir / "python-packages.txt").write_text("\n".join(app.installed_packages(root)) + "\n")

@@ -21,6 +21,9 @@ VEST_CONFIG = {
     "gpio.backend": "lgpio",
     "microphone.backend": "alsa",
     "input.terminal": False,
+    # The UPS board's fuel gauge (hardware/BOM.md, layers/power) and logind's power-off.
+    "power.backend": "max17048",
+    "power.shutdown": "logind",
 }
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+import tomllib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ class VestLink:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader, self._writer = reader, writer
         self.records: list[Record] = []
+        self.pid = 0
+        """The vest's main process."""
 
     async def send(self, **fields: Any) -> None:
         self._writer.write(json.dumps(fields).encode() + b"\n")
@@ -88,13 +91,17 @@ def write_config(folder: Path, args: argparse.Namespace) -> Path:
         "load_timeout_s": 1800, "first_token_timeout_s": 1800, "token_timeout_s": 600,
         "max_answer_tokens": args.tokens, "batch_tokens": args.batch,
     }  # fmt: skip
-    sections = {
+    sections: dict[str, dict[str, Any]] = {
         "general": {"run_dir": str(folder / "run")},
         "input": {"terminal": False},
         "speech": {"output": "wav"},
         "camera": {"photos": str(skimage_photo_dir() / "astronaut.png")},
         "llm": llm,
     }
+    for override in args.set:  # e.g. stt.enabled=false
+        key, _, value = override.partition("=")
+        section, _, name = key.partition(".")
+        sections.setdefault(section, {})[name] = tomllib.loads(f"v = {value}")["v"]
     lines = []
     for name, values in sections.items():
         lines.append(f"[{name}]")
@@ -107,6 +114,7 @@ def write_config(folder: Path, args: argparse.Namespace) -> Path:
 @contextlib.asynccontextmanager
 async def running_vest(folder: Path, config: Path, cgroup: MemoryCgroup) -> AsyncIterator[VestLink]:
     socket = folder / "run" / "control.sock"
+    socket.unlink(missing_ok=True)  # an earlier run's, which nobody answers
     with (folder / "vest.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "vestsight", "--config", str(config), "--log-level", "WARNING",
@@ -120,6 +128,7 @@ async def running_vest(folder: Path, config: Path, cgroup: MemoryCgroup) -> Asyn
                     break
                 await asyncio.sleep(0.1)
             link = VestLink(*await asyncio.open_unix_connection(str(socket)))
+            link.pid = process.pid
             await link.send(cmd="subscribe")
             yield link
         finally:
@@ -145,13 +154,14 @@ async def measure(limit_gb: float, args: argparse.Namespace, work: Path) -> Run:
             started = time.monotonic()
             state = await vest.wait(settled, 0, args.timeout)
             run.numbers["load s"] = state["mono"] - started
-            if state["event"] == "service.failed":
-                run.outcome = f"worker died loading: {state.get('error')}"
+            if state["event"] == "llm.retrying":
+                run.outcome = f"the worker died loading, three times: {state.get('reason')}"
                 return run
             if state["state"] == "failed":
                 run.outcome = f"model failed: {state.get('reason')}"
                 return run
             await drive(vest, run, args.timeout)
+            run.numbers |= await process_budget(vest.pid, args.idle_s)
     except (TimeoutError, ConnectionError) as err:
         run.outcome = f"no answer ({err})"
     finally:
@@ -166,10 +176,11 @@ async def measure(limit_gb: float, args: argparse.Namespace, work: Path) -> Run:
 
 
 def settled(record: Record) -> bool:
-    """The model loaded, failed, or its worker died while loading (killed for memory)."""
+    """The model loaded, failed, or its worker died loading three times (the vest says it needs
+    more memory when it was killed for it, and keeps trying)."""
     if record["event"] == "llm.state":
         return bool(record["state"] in ("ready", "failed"))
-    return bool(record["event"] == "service.failed" and record.get("service") == "llm")
+    return bool(record["event"] == "llm.retrying")
 
 
 async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
@@ -192,10 +203,59 @@ async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
         )
         await vest.wait(event("command.done", command=command), pressed, limit_s)
         run.numbers[f"{name} first word s"] = spoken["mono"] - pressed
+    # The fast path while the model works: "what's ahead" pressed as a description's prompt
+    # (or image) is being read, which cancels it; the worker is busy until the cancel lands.
+    described = await vest.tap("a")
+    await vest.wait(event("llm.request"), described, limit_s)
+    pressed = await vest.tap("y")
+    spoken = await vest.wait(
+        lambda r: r["event"] == "speech.start" and r.get("source") != "earcon", pressed, limit_s
+    )
+    await vest.wait(event("command.done", command="ahead"), pressed, limit_s)
+    run.numbers["ahead during describe first word s"] = spoken["mono"] - pressed
+
+
+async def process_budget(main_pid: int, idle_s: float) -> dict[str, float]:
+    """Each process's resident, anonymous and file-backed MB, and its idle CPU (% of a core)
+    over `idle_s` seconds with nothing asked (the main process and its LLM worker)."""
+    processes = await asyncio.to_thread(vest_processes, main_pid)
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    await asyncio.sleep(idle_s)  # a measurement window, not a wait for something
+    numbers: dict[str, float] = {}
+    for name, pid in processes.items():
+        numbers[f"{name} idle CPU %"] = 100 * (cpu_seconds(pid) - before[name]) / idle_s
+        status = await asyncio.to_thread(memory_of, pid)
+        numbers |= {f"{name} {label} MB": mb for label, mb in status.items()}
+    return numbers
+
+
+def vest_processes(main_pid: int) -> dict[str, int]:
+    processes = {"main": main_pid}
+    for child in Path(f"/proc/{main_pid}/task/{main_pid}/children").read_text().split():
+        if "vestsight.llm.worker" in Path(f"/proc/{child}/cmdline").read_text():
+            processes["worker"] = int(child)
+    return processes
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """Resident, anonymous and file-backed MB of process `pid`."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    status = dict(line.split(":", 1) for line in lines if ":" in line)
+    fields = (("VmRSS", "RSS"), ("RssAnon", "anon"), ("RssFile", "file"))
+    return {label: int(status[name].split()[0]) / 1024 for name, label in fields}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 SPEEDS = ("prompt tok/s", "generate tok/s")
-TIMES = ("load s", "first token s", "image s", "ahead first word s", "read first word s")
+TIMES = (
+    "load s", "first token s", "image s", "ahead first word s", "read first word s",
+    "ahead during describe first word s",
+)  # fmt: skip
 
 
 def report(runs: list[Run]) -> None:
@@ -223,6 +283,20 @@ def report(runs: list[Run]) -> None:
         and all(r.numbers.get(s, 0) >= 0.9 * base.get(s, 0) for s in SPEEDS)
         and base.get("first token s", 0) >= 0.9 * r.numbers.get("first token s", 1e9)
     ]  # fmt: skip
+    print("Per process, after the questions, then idle (MB resident = anonymous + file; CPU %):")
+    for run in runs:
+        label = f"{run.limit_gb:g} GB" if run.limit_gb else "none"
+        for name in ("main", "worker"):
+            if f"{name} RSS MB" not in run.numbers:
+                continue
+            rss, anon, file, idle = (
+                run.numbers[f"{name} {what}"]
+                for what in ("RSS MB", "anon MB", "file MB", "idle CPU %")
+            )
+            print(
+                f"  {label:8s} {name:6s} {rss:7.0f} = {anon:6.0f} + {file:6.0f}",
+                f"  idle CPU {idle:5.2f} %",
+            )
     if fit:
         print(f"Smallest limit at >= 0.9x speed: {min(r.limit_gb for r in fit):g} GB")
 
@@ -237,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=48, help="answer tokens")
     parser.add_argument("--batch", type=int, default=512, help="llm.batch_tokens")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+        help="another vest setting, a TOML value (e.g. stt.enabled=false); repeatable",
+    )  # fmt: skip
+    parser.add_argument("--idle-s", type=float, default=10.0, help="idle CPU window")
     parser.add_argument("--work", type=Path, default=Path("run/bench-memory"))
     args = parser.parse_args(argv)
     if not args.model:
@@ -249,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     limits = [0.0, *(float(x) for x in args.limits.split(","))]
     print(f"Vest with {Path(args.model).name}"
           + (f" + {Path(args.projector).name}" if args.projector else " (text only)")
-          + f", batch {args.batch}, {args.threads or 'default'} threads")  # fmt: skip
+          + f", batch {args.batch}, {args.threads or 'default'} threads"
+          + "".join(f", {override}" for override in args.set))  # fmt: skip
     runs = []
     for limit in limits:
         run = asyncio.run(measure(limit, args, args.work))

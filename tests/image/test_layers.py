@@ -71,6 +71,10 @@ def test_the_main_unit_is_a_watched_notify_service_of_an_unprivileged_user() -> 
 def test_the_slice_bounds_memory() -> None:
     sliced = unit("vestsight/files/etc/systemd/system/vestsight.slice")["Slice"]
     assert sliced["MemoryMax"].endswith("%")
+    # The measured need (make bench-memory) is protected, and fits under MemoryHigh on a 4 GB Pi.
+    assert sliced["MemoryLow"].endswith("M")
+    protected = int(sliced["MemoryLow"][:-1]) * 2**20
+    assert 2 * 10**9 <= protected < int(sliced["MemoryHigh"][:-1]) / 100 * 4 * 2**30
 
 
 def test_overlay_init_is_a_valid_shell_script() -> None:
@@ -86,3 +90,18 @@ def test_ssh_allows_keys_only() -> None:
     assert "PasswordAuthentication no" in text
     assert "PermitRootLogin no" in text
     assert "HostKey /var/lib/vestsight/system/" in text
+
+
+def test_the_power_layer_turns_i2c_on_and_makes_the_power_button_a_clean_shutdown() -> None:
+    layer = load_layer(IMAGE_BUILD / "layers/power")
+    assert "dtparam=i2c_arm=on" in layer.boot_config
+    assert "i2c" in layer.vestsight_groups
+    service = unit("vestsight/files/etc/systemd/system/vestsight.service")["Service"]
+    assert "i2c" in service["SupplementaryGroups"].split()
+    logind = unit("power/files/etc/systemd/logind.conf.d/vestsight.conf")["Login"]
+    assert logind["HandlePowerKey"] == "poweroff"
+    assert int(logind["InhibitDelayMaxSec"]) >= 10  # the app's hook gives up at 9 s
+    rule = IMAGE_BUILD / "layers/power/files/etc/polkit-1/rules.d/50-vestsight-power.rules"
+    assert '"vestsight"' in rule.read_text() and "login1.power-off" in rule.read_text()
+    for profile in ("full", "ci", "smoke"):
+        assert "power" in [layer.name for layer in load_config(profile).layers]

@@ -93,3 +93,26 @@ async def test_a_missing_model_fails_once_and_quietly(tmp_path: Path) -> None:
     assert not task.done()  # no restart loop: it stays failed until the vest restarts
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_the_model_is_let_go_between_questions_and_back_for_the_next(tmp_path: Path) -> None:
+    journal = Journal()
+    stt = SpeechRecognizer(SttSettings(keep_loaded_s=0.05), tmp_path, journal)
+    async with recording(journal) as log:
+        task = asyncio.create_task(stt.run())
+        try:
+            await asyncio.wait_for(stt.ready.wait(), TIMEOUT * 3)
+            await log.expect(event("stt.released"), within=TIMEOUT)
+            stt.warm()  # the wearer starts to speak
+            first = await stt.transcribe(spoken_pcm("Is the door open?"), "en")
+            assert "door" in first.text.lower() and stt.state is SttState.READY
+            loaded = await log.expect(event("stt.loaded"), within=TIMEOUT)
+            await log.expect(event("stt.released"), since=loaded["mono"], within=TIMEOUT)
+            # Nobody warmed it this time: the question waits for the load and is still heard.
+            second = await stt.transcribe(spoken_pcm("What does it say?"), "en")
+            assert "what does it say" in second.text.lower()
+            released = [r["event"] for r in log.history if r["event"].startswith("stt.")]
+            assert released[:4] == ["stt.ready", "stt.released", "stt.loaded", "stt.released"]
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)

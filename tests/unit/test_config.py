@@ -61,6 +61,7 @@ def test_out_of_range_value_falls_back_and_is_spoken(tmp_path: Path) -> None:
         ("[wifi]\nssid = 3\n", "wifi", "config: unknown key wifi, ignored"),
         ("speech = 3\n", "speech", "config: speech must be a section, using defaults"),
         ("[llm]\ntemperature = true\n", "llm.temperature", "config: llm.temperature must be a number, using 0.4"),
+        ("[speech]\nvolume = 0\n", "speech.volume", "config: speech.volume 0 is out of range, using 100"),
     ],
 )  # fmt: skip
 def test_bad_value_falls_back(tmp_path: Path, text: str, key: str, spoken: str) -> None:
@@ -85,12 +86,98 @@ def test_table_entries_are_checked_one_by_one(tmp_path: Path) -> None:
     ]
 
 
-def test_invalid_toml_means_defaults(tmp_path: Path) -> None:
-    loaded = load(tmp_path, "[speech\nrate = 100\n")
-    assert loaded.settings == Settings()
-    assert len(loaded.problems) == 1
-    assert loaded.problems[0].spoken.startswith("config: the file is not valid TOML")
-    assert loaded.problems[0].spoken.endswith("using defaults")
+def test_a_broken_table_header_loses_only_its_table_and_says_its_line(tmp_path: Path) -> None:
+    loaded = load(tmp_path, '[speech\nrate = 100\n[general]\nlanguage = "ru"\n')
+    assert loaded.settings.speech == Settings().speech
+    assert loaded.settings.general.language == "ru"
+    assert [p.spoken for p in loaded.problems] == [
+        "config: line 1 is not a valid table header, its table is ignored"
+    ]
+
+
+def test_a_table_written_twice_is_read_as_one(tmp_path: Path) -> None:
+    loaded = load(
+        tmp_path,
+        "[speech]\nrate = 200\n[haptics]\nstrength = 0.5\n[speech]\nvolume = 120\nrate = 90\n",
+    )
+    assert (loaded.settings.speech.rate, loaded.settings.speech.volume) == (200, 120)
+    assert loaded.settings.haptics.strength == 0.5
+    assert [p.spoken for p in loaded.problems] == [
+        "config: line 5 repeats the table speech of line 1, read as one",
+        "config: line 7 sets speech.rate again, the first is used",
+    ]
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "vestsight.toml"
+    path.write_bytes(b'# caf\xe9\n[speech]\nrate = 200\nvoice = "en\xff"\n')
+    loaded = load_settings(path)
+    assert loaded.settings.speech.rate == 200
+    assert loaded.settings.speech.voice == ""  # its meaning is lost: the default
+    assert [p.spoken for p in loaded.problems] == [
+        "config: line 1 has bytes that are not UTF-8 text",
+        "config: line 4 has bytes that are not UTF-8 text",
+        "config: speech.voice has bytes that are not UTF-8 text, ignored",
+    ]
+
+
+def test_bad_lines_are_left_out_and_the_rest_is_read(tmp_path: Path) -> None:
+    loaded = load(
+        tmp_path,
+        '[speech]\nrate = 100 200\nvolume = 50\n[camera]\nbackend = "picamera2\n'
+        '[general]\nlanguage = "ru"\n',
+    )
+    assert loaded.settings.speech.volume == 50
+    assert loaded.settings.camera.backend == "simulated"
+    assert loaded.settings.general.language == "ru"
+    assert [p.spoken for p in loaded.problems] == [
+        "config: line 2 is not valid TOML, ignored",
+        "config: line 5 is not valid TOML, ignored",
+    ]
+
+
+def test_the_images_values_are_the_defaults_of_a_vest(tmp_path: Path) -> None:
+    image = tmp_path / "image.toml"
+    image.write_text(
+        '[camera]\nbackend = "picamera2"\n[gpio]\nbackend = "lgpio"\n'
+        '[general]\nrun_dir = "/var/lib/vestsight/app"\n[system]\nssh = false\n'
+    )
+    path = tmp_path / "vestsight.toml"
+    path.write_bytes(
+        b'[camera]\nbackend = "picamra2"\n[general\nrun_dir = "x"\n[speech]\nrate = 200\n'
+    )
+    loaded = load_settings(path, image=image)
+    assert loaded.settings.camera.backend == "picamera2"  # a typo keeps the vest's camera
+    assert loaded.settings.gpio.backend == "lgpio"
+    assert loaded.settings.general.run_dir == "/var/lib/vestsight/app"
+    assert loaded.settings.speech.rate == 200
+    assert [p.spoken for p in loaded.problems] == [
+        "config: line 3 is not a valid table header, its table is ignored",
+        'config: camera.backend "picamra2" is not one of simulated, picamera2, using "picamera2"',
+    ]
+    assert load_settings(None, image=image).settings.camera.backend == "picamera2"
+
+
+def test_a_button_on_the_motors_pin_is_ignored_with_the_reason(tmp_path: Path) -> None:
+    loaded = load(
+        tmp_path, "[gpio]\nmotor_pin = 17\n[gpio.buttons]\nmain = 17\nstop = 27\nextra = 27\n"
+    )
+    assert loaded.settings.gpio.buttons == {"stop": 27}
+    assert loaded.settings.gpio.motor_pin == 17
+    assert [p.spoken for p in loaded.problems] == [
+        "config: gpio.buttons.main uses GPIO17, the pin of the motor; that button is ignored",
+        "config: gpio.buttons.extra uses GPIO27, the pin of the stop button; that button is ignored",
+    ]
+
+
+def test_an_unknown_vest_button_name_is_said(tmp_path: Path) -> None:
+    loaded = load(
+        tmp_path,
+        '[buttons]\ngpio_talk = "talk"\n[buttons.gpio]\nmian = "describe"\nstop = "stop"\n',
+    )
+    assert loaded.settings.buttons.gpio == {"stop": "stop"}
+    assert loaded.settings.buttons.gpio_talk == ""
+    assert sorted(p.key for p in loaded.problems) == ["buttons.gpio.mian", "buttons.gpio_talk"]
 
 
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:

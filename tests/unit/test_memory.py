@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TIMEOUT
-from vestsight.errors import MemoryStoreError
+from vestsight.errors import MemoryStorageError
 from vestsight.memory import MemoryStore, open_database
 
 
@@ -73,14 +72,39 @@ def test_every_committed_row_survives_a_kill_mid_write(tmp_path: Path) -> None:
     db.close()
 
 
-async def test_a_damaged_database_is_a_named_error(tmp_path: Path) -> None:
+async def test_a_damaged_database_is_kept_aside_and_a_fresh_one_started(tmp_path: Path) -> None:
     path = tmp_path / "memory.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
-    store = MemoryStore(path)
-    with pytest.raises(MemoryStoreError) as caught:
+    damaged = b"this is not a database" * 100
+    path.write_bytes(damaged)
+    kept: list[Path] = []
+    store = MemoryStore(path, on_damaged=kept.append)
+    await asyncio.wait_for(store.open(), TIMEOUT)
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged  # nothing is deleted
+    assert kept[0].name.startswith("memory.sqlite3.damaged-")
+    await asyncio.wait_for(store.remember(["cup"], "kitchen"), TIMEOUT)
+    assert await store.things() == ["cup"]
+    await store.close()
+    assert len(kept) == 1  # told once
+
+
+async def test_a_database_that_cannot_be_created_is_a_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    store = MemoryStore(tmp_path / "a-file" / "memory.sqlite3")  # no folder can be made here
+    with pytest.raises(MemoryStorageError) as caught:
         await asyncio.wait_for(store.open(), TIMEOUT)
-    assert "move it away" in caught.value.advice
-    assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
+    assert caught.value.reason == "unwritable"
+    assert store.storage.problem == "unwritable"
+    await store.close()
+
+
+async def test_the_database_is_the_owners_alone(tmp_path: Path) -> None:
+    path = tmp_path / "memory.sqlite3"
+    path.write_bytes(b"")
+    path.chmod(0o644)  # as an older version left it
+    store = MemoryStore(path)
+    await asyncio.wait_for(store.remember(["cup"], "kitchen"), TIMEOUT)
+    for part in (path, path.with_name("memory.sqlite3-wal")):
+        assert part.stat().st_mode & 0o777 == 0o600, part
     await store.close()
 
 

@@ -104,9 +104,17 @@ async def test_missing_espeak_is_a_named_error(tmp_path: Path, journal: Journal)
         EspeakSynthesizer("espeak-ng-not-installed"), WavFileOutput(tmp_path, realtime=False),
         VOICE, journal,
     )  # fmt: skip
-    with pytest.raises(SpeechError, match="not installed") as caught:
-        await asyncio.wait_for(speaker.run(), TIMEOUT)
-    assert "apt" in caught.value.advice or "espeak-ng package" in caught.value.advice
+    changes: list[str] = []
+    speaker.health.listener = changes.append
+    task = asyncio.create_task(speaker.run())  # earcons can still be heard: it runs, broken
+    await asyncio.wait_for(speaker.ready.wait(), TIMEOUT)
+    assert changes == ["broken"] and speaker.broken
+    assert speaker.health.reason == "synthesizer"
+    assert "not installed" in speaker.health.error and "espeak-ng package" in speaker.health.error
+    said = speaker.say("Hello.")
+    assert await asyncio.wait_for(said.finished, TIMEOUT) == "failed"
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_rate_is_clamped(speaker: Speaker) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,25 @@ async def test_a_service_becoming_ready_is_journalled_once_per_start(journal: Jo
     await supervisor.stop()
     # The two starts that failed never became ready; the third did, once.
     assert seen == ["service.start", "service.failed"] * 2 + ["service.start", "service.ready"]
+
+
+async def test_supervision_goes_on_when_the_journal_fails_and_ended_services_are_named(
+    tmp_path: Path,
+) -> None:
+    told: list[str] = []
+    journal = Journal(tmp_path / "journal.jsonl")
+    supervisor = Supervisor(
+        journal, lambda service, err, attempt, delay: told.append(str(err)), Backoff(delays=(0.01,))
+    )
+    flaky = FlakyService(failures=2)
+    (tmp_path / "journal.jsonl").unlink()
+    (tmp_path / "journal.jsonl").mkdir()  # as good as a full disk: every write fails
+    journal.close()
+    supervisor.start(flaky)
+    await asyncio.wait_for(flaky.ready.wait(), TIMEOUT)
+    assert told == ["unplugged #1", "unplugged #2"]  # restarted and told, journal or not
+    assert journal.storage.problem == "unwritable"
+    task = supervisor.start(OneShot())
+    await asyncio.wait_for(task, TIMEOUT)
+    assert supervisor.dead(["flaky", "oneshot", "never-started"]) == ["oneshot", "never-started"]
+    await supervisor.stop()

@@ -52,3 +52,29 @@ def test_watchdog_for_another_process_is_ignored(tmp_path: Path) -> None:
     )
     assert notifier.watchdog_interval is None
     notifier.close()
+
+
+async def test_the_watchdog_is_fed_only_while_what_matters_is_alive(tmp_path: Path) -> None:
+    path = tmp_path / "notify.sock"
+    problem = ""
+    withheld: list[str] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        server.setblocking(False)
+        notifier = SystemdNotifier(
+            {
+                "NOTIFY_SOCKET": str(path),
+                "WATCHDOG_USEC": "100000",
+                "WATCHDOG_PID": str(os.getpid()),
+            }
+        )
+        watchdog = asyncio.create_task(notifier.run_watchdog(lambda: problem, withheld.append))
+        assert await receive(server) == "WATCHDOG=1"
+        problem = "not running: speech"  # the loop runs, but the wearer can no longer hear it
+        assert await receive(server) == "STATUS=broken: not running: speech"
+        problem = ""  # (systemd would have restarted the vest by now)
+        assert await receive(server) == "WATCHDOG=1"
+        assert withheld == ["not running: speech"]
+        watchdog.cancel()
+        await asyncio.gather(watchdog, return_exceptions=True)
+        notifier.close()

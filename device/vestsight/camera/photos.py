@@ -3,11 +3,16 @@
 The source is one photo, a folder of photos (taken in name order, round and round), or by
 default the real photographs that scikit-image ships. Each photo is scaled and centre-cropped to
 the configured frame size, as the chest camera would frame it.
+
+A photo that cannot be read (damaged, not an image, too large to decode safely) is skipped and
+named in the log, so one bad file never blocks the camera; only when no photo can be read does
+a capture fail with a `CameraError` (and the camera is restarted, reading the source again).
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -67,16 +72,38 @@ class PhotoCamera(CameraBackend):
     def capture(self) -> Frame:
         if not self._photos:
             raise CameraError("simulated camera is not open")
-        path = self._photos[self._count % len(self._photos)]
-        self._count += 1
+        errors = []
+        while self._photos:
+            path = self._photos[self._count % len(self._photos)]
+            try:
+                framed = self._frame(path)
+            except CameraError as err:
+                _LOGGER.error("Simulated camera: skipping %s", err)
+                errors.append(err)
+                self._photos.remove(path)  # until the camera is opened again
+                continue
+            self._count += 1
+            return make_frame(np.asarray(framed, dtype=np.uint8), self._count, path.name)
+        raise CameraError(
+            f"no photo can be read: {errors[-1]}", advice="replace the photos in camera.photos"
+        ) from errors[-1]
+
+    def _frame(self, path: Path) -> Image.Image:
         try:
-            with Image.open(path) as image:
-                framed = ImageOps.fit(image.convert("RGB"), self._size, Image.Resampling.BILINEAR)
-        except OSError as err:
+            with warnings.catch_warnings():
+                # Between one and two times Pillow's pixel limit is a warning: treated as the
+                # error it is above (a photo that size would use gigabytes to decode).
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(path) as image:
+                    return ImageOps.fit(image.convert("RGB"), self._size, Image.Resampling.BILINEAR)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+            raise CameraError(
+                f"photo {path} is too large to read: {err}", advice="use a smaller photo"
+            ) from err
+        except (OSError, ValueError, SyntaxError) as err:  # Pillow's decoders raise all three
             raise CameraError(
                 f"cannot read photo {path}: {err}", advice="replace the file"
             ) from err
-        return make_frame(np.asarray(framed, dtype=np.uint8), self._count, path.name)
 
     def close(self) -> None:
         self._photos = []

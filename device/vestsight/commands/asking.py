@@ -54,6 +54,7 @@ async def ask(vest: Vest, released: asyncio.Event) -> None:
     if not _can_listen(vest):
         return
     assert vest.microphone is not None and vest.stt is not None
+    vest.stt.warm()  # a let-go model loads while the wearer speaks
     vest.speaker.play_sound(tone("listening", vest.speaker.voice.volume), "listening")
     vest.haptics.play("centred")
     vest.journal.publish("voice.listening")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
+from ..battery.base import BatteryStatus
+from ..battery.estimate import time_left_words
+from ..phrases import Phrases
 from ..system_status import read_status
 from .vest import Vest
 
@@ -57,9 +60,9 @@ async def status(vest: Vest) -> None:
     phrases = vest.phrases
     parts = [phrases.say("status_time", time=time.strftime("%H:%M"))]
     system = await asyncio.to_thread(read_status)
-    if system.battery is not None:
-        key = "status_charging" if system.battery.charging else "status_battery"
-        parts.append(phrases.say(key, percent=system.battery.percent))
+    battery = vest.battery()
+    if battery is not None:
+        parts.append(battery_sentence(phrases, battery))
     if system.cpu_celsius is not None:
         parts.append(phrases.say("status_temperature", degrees=round(system.cpu_celsius)))
     reasons = [
@@ -86,3 +89,17 @@ async def status(vest: Vest) -> None:
     parts.append(phrases.say("status_llm", llm_state=llm_state))
     vest.last_answer = parts
     vest.say_all(parts, "command")
+
+
+def battery_sentence(phrases: Phrases, battery: BatteryStatus) -> str:
+    """Like "Battery 40 percent, about 2 hours.", "... charging." or "Battery level unknown."."""
+    percent = battery.percent
+    if percent is None:
+        return phrases.say("status_battery_unknown")
+    if battery.plugged:
+        key = "status_battery_full" if percent >= 100 else "status_charging"
+        return phrases.say(key, percent=percent)
+    if battery.seconds_left is not None:
+        left = time_left_words(phrases, battery.seconds_left)
+        return phrases.say("status_battery_left", percent=percent, left=left)
+    return phrases.say("status_battery", percent=percent)

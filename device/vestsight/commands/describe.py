@@ -11,7 +11,7 @@ from ..aio import wait_within
 from ..camera.base import Pixels
 from ..camera.jpeg import model_jpeg
 from ..errors import OcrError
-from ..llm.client import LlmState
+from ..llm.client import OUT_OF_MEMORY, LlmState
 from ..phrases import Phrases
 from ..vision.detections import Box
 from ..vision.frame_facts import FrameFacts, measure_frame
@@ -230,4 +230,6 @@ def llm_unavailable(vest: Vest) -> str:
         return vest.phrases.say("llm_failed", reason=vest.llm.failure_reason)
     if vest.llm.state is LlmState.OFF:
         return vest.phrases.say("llm_off")
+    if vest.llm.retrying == OUT_OF_MEMORY:
+        return vest.phrases.say("llm_needs_memory")
     return vest.phrases.say("llm_not_ready")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ..errors import MemoryStoreError
+from ..errors import MemoryStorageError, MemoryStoreError
 from ..memory import MemoryStore
 from ..vision.frame_facts import measure_frame
 from ..vision.phrasing import frame_warning, thing_name
@@ -38,10 +38,20 @@ async def remember(vest: Vest) -> None:
     if not things:
         vest.speaker.say(vest.phrases.say("nothing_to_remember"), source="memory")
         return
-    await store.remember(things, vest.prefs.place)
+    try:
+        await store.remember(things, vest.prefs.place)
+    except MemoryStorageError as err:
+        in_language(err, vest)
+        raise
     names = vest.phrases.join(thing_name(t, 1, vest.phrases) for t in things)
     place = vest.phrases.word("in_places", vest.prefs.place)
     vest.speaker.say(vest.phrases.say("remembered", things=names, place=place), source="memory")
+
+
+def in_language(error: MemoryStorageError, vest: Vest) -> None:
+    """Give `error` the wearer's sentence for storage that is full or cannot be written."""
+    key = "storage_full" if error.reason == "full" else "storage_unwritable"
+    error.spoken = vest.phrases.say(key)
 
 
 async def where_is(vest: Vest) -> None:
@@ -105,6 +115,10 @@ async def forget_all(vest: Vest) -> None:
         if picked == "no":
             vest.speaker.say(vest.phrases.say("cancelled"), source="memory")
         return
-    count = await store.forget_all()
+    try:
+        count = await store.forget_all()
+    except MemoryStorageError as err:
+        in_language(err, vest)
+        raise
     unit = vest.phrases.plural(count, vest.phrases.word("units", "sightings"))
     vest.speaker.say(vest.phrases.say("forgotten", n=count, unit=unit), source="memory")

@@ -16,13 +16,21 @@ VOLUME_STEP = 20
 
 
 async def save_pref(vest: Vest, key: str, value: str) -> None:
-    """Keep a preference in the memory database (a failure is logged, never spoken)."""
+    """Keep a preference in the memory database; one that cannot be saved is said.
+
+    A full disk is said once by the app ("storage full"); the store keeps the preference and
+    writes it with its next write, so it is lost only if the vest is switched off first.
+    """
     if vest.memory is None:
         return
     try:
         await vest.memory.set_setting(f"pref.{key}", value)
     except MemoryStoreError as err:
         _LOGGER.warning("Preference %s not saved: %s", key, err)
+        vest.journal.publish("prefs.not_saved", key=key, error=str(err))
+        storage = ("storage_full", "storage_unwritable")  # being said: that says it
+        if not any(vest.speaker.is_pending(vest.phrases.say(key)) for key in storage):
+            vest.speaker.say(vest.phrases.say("pref_not_saved"), source="command")
 
 
 async def load_prefs(vest: Vest) -> None:

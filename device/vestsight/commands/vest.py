@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ..battery.base import BatteryStatus
 from ..camera import CameraService
 from ..gpio.haptics import HapticMotor
 from ..inputs.events import GamepadService
@@ -24,6 +25,10 @@ Choose = Callable[[str, list[str], list[str]], Awaitable[str | None]]
 
 
 async def _no_menu(prompt: str, options: list[str], spoken: list[str]) -> str | None:
+    return None
+
+
+def _no_battery() -> BatteryStatus | None:
     return None
 
 
@@ -56,6 +61,8 @@ class Vest:
     """Set by the app: each part's name and whether it is working now, for "status"."""
     gamepad: GamepadService | None = None
     """Set by the app when a gamepad is configured, for "status"."""
+    battery: Callable[[], BatteryStatus | None] = _no_battery
+    """Set by the app: the battery as the power monitor last judged it, for "status"."""
     microphone: MicrophoneService | None = None
     stt: SpeechRecognizer | None = None
     """Set by the app: the push-to-talk microphone and speech-to-text, for asking by voice."""

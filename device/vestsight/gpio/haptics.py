@@ -3,6 +3,11 @@
 `play()` sets the first level synchronously, so an acknowledgement starts in the same loop
 iteration as the press that caused it; the rest of the pattern runs as a task. A new pattern
 replaces the one playing. `thinking` repeats until `stop()` or another pattern.
+
+`speech_broken` (three long, strong pulses) says what speech cannot: that the wearer will not
+hear the vest. While an `alert` is set (the app sets it while speech is broken), every
+acknowledgement of a press is felt as the alert pattern instead, so each press tells the wearer
+at once.
 """
 
 from __future__ import annotations
@@ -41,8 +46,11 @@ PATTERNS: dict[str, HapticPattern] = {
         HapticPattern("disconnected", ((1.0, 0.12), (0.0, 0.05), (0.6, 0.05))),
         HapticPattern("tick", ((1.0, 0.03),)),
         HapticPattern("centred", ((1.0, 0.3),)),
+        # The battery: long-short-long (low); five strong quick ones (critical, shutting down).
+        HapticPattern("battery", ((0.8, 0.3), (0.0, 0.12), (0.8, 0.1), (0.0, 0.12), (0.8, 0.3))),
+        HapticPattern("battery_critical", ((1.0, 0.12), (0.0, 0.08)) * 4 + ((1.0, 0.12),)),
         HapticPattern(
-            "low_battery", ((0.7, 0.2), (0.0, 0.15), (0.7, 0.2), (0.0, 0.15), (0.7, 0.2))
+            "speech_broken", ((1.0, 0.22), (0.0, 0.1), (1.0, 0.22), (0.0, 0.1), (1.0, 0.22))
         ),
     )
 }
@@ -68,6 +76,8 @@ class HapticMotor(Service):
         self._pattern_task: asyncio.Task[None] | None = None
         self._next: str | None = None
         self.playing: str | None = None
+        self.alert: str | None = None
+        """A pattern felt instead of every ``ack`` while it is set (e.g. ``speech_broken``)."""
 
     @property
     def device(self) -> PWMOutputDevice | None:
@@ -85,6 +95,8 @@ class HapticMotor(Service):
             ) from err
         _LOGGER.info("Haptic motor ready on GPIO%d", self._pin)
         self.ready.set()
+        if self.alert is not None:  # raised before the motor could be felt (at start)
+            self.play(self.alert)
         try:
             await asyncio.Future()
         finally:
@@ -95,6 +107,8 @@ class HapticMotor(Service):
     def play(self, name: str) -> None:
         """Start pattern `name` now, replacing whatever is playing or waiting."""
         self._next = None
+        if name == "ack" and self.alert is not None:
+            name = self.alert
         self._start(PATTERNS[name])
 
     def follow(self, name: str) -> None:

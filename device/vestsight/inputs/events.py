@@ -56,6 +56,10 @@ class InputQueue:
     async def get(self) -> InputEvent:
         return await self._queue.get()
 
+    def room(self) -> int:
+        """How many more events the queue takes now."""
+        return self._queue.maxsize - self._queue.qsize()
+
 
 @dataclass(frozen=True)
 class PadCallbacks:

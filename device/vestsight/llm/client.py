@@ -3,8 +3,11 @@
 `LlmClient` is a supervised service. It starts the worker process, follows its loading, pings it
 (two missed heartbeats mean it hangs), and fails when the worker dies, hangs or never loads, so
 the supervisor restarts it with backoff. Requests in flight then end with `WorkerRestarting`.
-A model that cannot be loaded (missing, damaged) is not retried: the state stays ``failed`` and
-the fast path keeps working without it.
+A worker that dies while loading (killed for memory, most likely) is started again for as long
+as it takes, spaced by the supervisor's backoff (capped); after `MAX_FAILED_LOADS` such deaths in
+a row `on_retrying` is told once, with the reason (`OUT_OF_MEMORY` for a SIGKILL or a rise of
+the cgroup's OOM kills: llm/oom.py). A model the worker reports missing or damaged (`LoadFailed`)
+is not retried: the state stays ``failed`` and the fast path keeps working without it.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from ..settings import LlmSettings
 from ..supervisor import Service
 from . import protocol
 from .model_files import cache_dir
+from .oom import OomWitness
 
 _LOGGER = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_S = 3.0
 MAX_FAILED_LOADS = 3
-"""After this many worker starts in a row end before the model loaded, stop trying."""
+"""After this many worker starts in a row end before the model loaded, say so (once)."""
+OUT_OF_MEMORY = "out of memory"
 
 
 class LlmState(enum.StrEnum):
@@ -117,8 +122,15 @@ class LlmClient(Service):
         system_prompt: str = "",
         models_dir: Path | None = None,
         python: str = sys.executable,
+        on_retrying: Callable[[str], None] = lambda reason: None,
     ) -> None:
         super().__init__()
+        self._on_retrying = on_retrying
+        self._killed = False
+        """The last worker was killed for memory (SIGKILL, or the cgroup's oom_kill rose)."""
+        self._oom = OomWitness()
+        self.retrying = ""
+        """Why loading keeps failing ("" until `MAX_FAILED_LOADS` in a row; `OUT_OF_MEMORY`)."""
         self._models_dir = models_dir or cache_dir()
         """Where `LlmSettings.model` names are looked up (`general.models_dir`)."""
         self._settings = settings
@@ -169,6 +181,8 @@ class LlmClient(Service):
             self._set_state(LlmState.RESTARTING)
         self._set_state(LlmState.STARTING)
         self._loaded.clear()
+        self._killed = False
+        self._oom.started()
         process = await spawn(
             self._python,
             "-m",
@@ -206,22 +220,25 @@ class LlmClient(Service):
             asyncio.create_task(self._read_messages(process), name="llm-reader"),
             asyncio.create_task(self._heartbeat(), name="llm-heartbeat"),
         ]
-        give_up = False
         try:
             # The watchers only ever end by raising (worker died, hung, spoke garbage).
             await run_until_first_failure(self._wait_loaded(), watchers)
             if self._state is not LlmState.FAILED:
                 self._failed_loads = 0
+                self.retrying = ""
                 await run_until_first_failure(asyncio.Future(), watchers)
         except LlmError as err:
             if not self._loaded.is_set():
                 self._failed_loads += 1
-                give_up = self._failed_loads >= MAX_FAILED_LOADS
-            if not give_up:
-                raise
-            _LOGGER.error("Giving up after %d failed loads: %s", self._failed_loads, err)
-            self.failure_reason = "the description model could not be loaded"
-            self._set_state(LlmState.FAILED, self.failure_reason)
+                if self._failed_loads == MAX_FAILED_LOADS:
+                    reason = OUT_OF_MEMORY if self._killed else str(err)
+                    self.retrying = reason
+                    _LOGGER.error("%d failed loads (%s): still trying", MAX_FAILED_LOADS, reason)
+                    self._journal.publish(
+                        "llm.retrying", failed_loads=MAX_FAILED_LOADS, reason=reason
+                    )
+                    self._on_retrying(reason)
+            raise  # the supervisor starts it again after its backoff
         finally:
             if self._state is not LlmState.FAILED:
                 self._set_state(LlmState.RESTARTING)  # no request may start until ready again
@@ -248,7 +265,8 @@ class LlmClient(Service):
                 raise ProtocolError(f"worker sent a malformed message: {err}") from err
             if message is None:
                 code = await process.wait()
-                reason = "killed (out of memory?)" if code == -9 else f"exit code {code}"
+                self._killed = self._oom.killed_for_memory(code)
+                reason = "killed for memory" if self._killed else f"exit code {code}"
                 raise WorkerRestarting(f"the description engine worker died: {reason}")
             self._dispatch(message)
 

@@ -13,6 +13,11 @@
 
 Every sentence is journalled: ``speech.queued`` and ``speech.start`` (with the voice reading it),
 ``speech.end`` (with its outcome: done, interrupted, dropped, failed).
+
+Speech that cannot be heard is never silent to the vest (`health`, speech/health.py): a sentence
+that fails is tried once more through a fallback (the language's standard voice for a voice that
+does not exist; `fallback_output` for a failing sound card), which then stays in use; a failure
+that remains makes speech *broken*, and the app makes that felt.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ import heapq
 import itertools
 import logging
 import time
+from pathlib import Path
 
+from ..errors import SpeechError
 from ..journal import Journal
 from ..supervisor import Service
 from .audio import Audio
+from .health import SpeechHealth
 from .output import AudioOutput
 from .synth import EspeakSynthesizer, Voice
 from .voices import VoiceBook, voice_book
@@ -70,10 +78,17 @@ class Speaker(Service):
         voice: Voice,
         journal: Journal,
         voices: VoiceBook | None = None,
+        *,
+        fallback_output: AudioOutput | None = None,
+        fallback_voice: str = "",
     ) -> None:
         super().__init__()
         self._synthesizer = synthesizer
         self._output = output
+        self._fallback_output = fallback_output
+        self._fallback_voice = fallback_voice
+        """The voice that reads when the vest's own cannot ("": its language's standard one)."""
+        self.health = SpeechHealth(journal)
         self.voice = voice
         self._voices = voices or voice_book()
         self._journal = journal
@@ -191,9 +206,30 @@ class Speaker(Service):
         self.voice = dataclasses.replace(self.voice, volume=max(low, min(high, volume)))
         return self.voice.volume
 
+    @property
+    def broken(self) -> bool:
+        """Speech cannot be heard now (the wearer only feels the vest)."""
+        return self.health.broken or not self.ready.is_set()
+
+    @property
+    def output_description(self) -> str:
+        return self._output.description
+
     async def run(self) -> None:
-        self._synthesizer.check()
-        self._output.check()
+        try:
+            self._output.check()
+        except SpeechError as err:  # nothing can be heard: the supervisor tries again
+            self.health.failed(err.reason, str(err))
+            for _priority, _id, utterance in self._queue:
+                if utterance.audio is not None:
+                    utterance.audio.cancel()
+                self._finish(utterance, "failed", error=str(err))
+            self._queue.clear()
+            raise
+        try:
+            self._synthesizer.check()
+        except SpeechError as err:  # sentences fail, but earcons can still be heard
+            self.health.failed(err.reason, str(err))
         _LOGGER.info(
             "Speech ready: espeak-ng voice %s to %s", self.voice.name, self._output.description
         )
@@ -234,8 +270,12 @@ class Speaker(Service):
             raise
         except Exception as err:  # noqa: BLE001 -- one bad sentence must not silence the vest
             _LOGGER.error("Cannot synthesize %r: %s", utterance.text, err)
-            self._finish(utterance, "failed", error=str(err))
-            return
+            fallback = await self._with_fallback_voice(utterance, err)
+            if fallback is None:
+                reason = err.reason if isinstance(err, SpeechError) else "synthesizer"
+                self._failed(utterance, reason, err)
+                return
+            audio = fallback
         if utterance.finished.done():
             return  # dropped by stop() between its synthesis and its start
         if self._queue and self._queue[0][0] < utterance.priority:
@@ -253,7 +293,24 @@ class Speaker(Service):
             duration=round(audio.duration, 3),
             voice=utterance.voice.name if utterance.voice else None,
         )
-        playback = asyncio.create_task(self._output.play(audio, label), name="speech-playback")
+        playback = await self._play_through(self._output, audio, label, utterance)
+        if playback.cancelled():
+            return
+        if (error := playback.exception()) is not None:
+            _LOGGER.error("Cannot play %r: %s", utterance.text, error)
+            if not await self._with_fallback_output(utterance, audio, label):
+                reason = error.reason if isinstance(error, SpeechError) else "output"
+                self._failed(utterance, reason, error)
+            return
+        path = playback.result()
+        self._heard(utterance, path)
+
+    async def _play_through(
+        self, output: AudioOutput, audio: Audio, label: str, utterance: Utterance
+    ) -> asyncio.Task[Path | None]:
+        """`audio` played through `output` (interruptible), the finished task returned; an
+        interrupted one has finished `utterance` as "interrupted"."""
+        playback = asyncio.create_task(output.play(audio, label), name="speech-playback")
         self._playback = playback
         try:
             await asyncio.wait({playback})
@@ -264,12 +321,64 @@ class Speaker(Service):
             raise
         if playback.cancelled():
             self._finish(utterance, "interrupted")
-        elif (error := playback.exception()) is not None:
-            _LOGGER.error("Cannot play %r: %s", utterance.text, error)
-            self._finish(utterance, "failed", error=str(error))
-        else:
-            path = playback.result()
-            self._finish(utterance, "done", wav=str(path) if path else None)
+        return playback
+
+    def _heard(self, utterance: Utterance, path: Path | None) -> None:
+        self._finish(utterance, "done", wav=str(path) if path else None)
+        if utterance.voice is not None:  # a sentence, not an earcon: the voice works too
+            self.health.heard()
+
+    def _failed(self, utterance: Utterance, reason: str, error: BaseException) -> None:
+        self._finish(utterance, "failed", error=str(error))
+        if utterance.voice is not None:
+            self.health.failed(reason, str(error))
+
+    # --- fallbacks ---------------------------------------------------------------------------
+
+    def fallback_voice(self, name: str) -> str:
+        """The voice to try when `name` fails: its language's standard voice ("" if it is one)."""
+        language = self._voices.language_of_voice(name)
+        standard = self._voices.voices.get(language or "", "") or self._fallback_voice
+        return "" if standard == name else standard
+
+    async def _with_fallback_voice(
+        self, utterance: Utterance, error: BaseException
+    ) -> Audio | None:
+        """`utterance` read by a standard voice when its own does not exist; the vest's voice
+        becomes that voice. None when there is none, or it fails too."""
+        voice = utterance.voice
+        if voice is None or not isinstance(error, SpeechError) or error.reason != "voice":
+            return None
+        standard = self.fallback_voice(voice.name)
+        if not standard:
+            return None
+        try:
+            audio = await self._synthesize(utterance, dataclasses.replace(voice, name=standard))
+        except SpeechError as err:
+            _LOGGER.error("The standard voice %s fails too: %s", standard, err)
+            return None
+        if self.voice.name == voice.name:
+            self.voice = dataclasses.replace(self.voice, name=standard)
+        utterance.voice = dataclasses.replace(voice, name=standard)
+        self.health.fell_back("voice", standard)
+        return audio
+
+    async def _with_fallback_output(self, utterance: Utterance, audio: Audio, label: str) -> bool:
+        """Play `audio` through the fallback output, which then becomes the output (the failed
+        one becomes the fallback); False when there is none, or it fails too."""
+        fallback = self._fallback_output
+        if fallback is None or utterance.finished.done():
+            return False
+        playback = await self._play_through(fallback, audio, label, utterance)
+        if playback.cancelled():
+            return True
+        if (error := playback.exception()) is not None:
+            _LOGGER.error("The fallback output %s fails too: %s", fallback.description, error)
+            return False
+        self._output, self._fallback_output = fallback, self._output
+        self.health.fell_back("output", fallback.description)
+        self._heard(utterance, playback.result())
+        return True
 
     def _interrupt_playback(self) -> None:
         if self._playback is not None and not self._playback.done():

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 
 from ..aio import communicate, spawn
-from ..errors import SpeechError
+from ..errors import SpeechError, VoiceError
 from .audio import Audio
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,23 +42,29 @@ class EspeakSynthesizer:
             )
 
     async def synthesize(self, text: str, voice: Voice) -> Audio:
-        process = await spawn(
-            self._program,
-            "--stdout",
-            "-v",
-            voice.name,
-            "-s",
-            str(voice.rate),
-            "-a",
-            str(voice.volume),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await communicate(process, text.encode("utf-8"))
-        if process.returncode != 0:
-            message = err.decode("utf-8", "replace").strip()
+        try:
+            process = await spawn(
+                self._program,
+                "--stdout",
+                "-v",
+                voice.name,
+                "-s",
+                str(voice.rate),
+                "-a",
+                str(voice.volume),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as err:  # removed or broken since the start
             raise SpeechError(
+                f"cannot run {self._program}: {err}", advice="reinstall Debian's espeak-ng package"
+            ) from err
+        out, stderr = await communicate(process, text.encode("utf-8"))
+        if process.returncode != 0:
+            message = stderr.decode("utf-8", "replace").strip()
+            error = VoiceError if "voice" in message.casefold() else SpeechError
+            raise error(
                 f"espeak-ng failed ({process.returncode}): {message}",
                 advice=f"check that the voice {voice.name!r} exists: espeak-ng --voices",
             )

@@ -1,0 +1,157 @@
+"""Faults the wearer must know of at once, and how each is heard and felt.
+
+- Storage (journal, memory, preferences cannot be written): said once, with the error buzz;
+  said again once it works. A damaged memory database kept aside: said once. Such a sentence
+  cut short by a press (the press that found the fault stops speech) is said again after it, up
+  to `REPEATS` times: said once means heard once.
+- Speech that cannot be heard: felt, since it cannot be said. ``speech_broken`` is felt at once
+  and then instead of every press's acknowledgement; when it escalates (failures in a row) it is
+  felt again with the error earcon (heard when only the voice is broken) and then every
+  `REMIND_S` until speech works again, which is said.
+- The description engine that keeps failing to load: said once, with why (out of memory).
+- The watchdog: fed only while every service that matters is still supervised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .commands.vest import Vest
+from .llm.client import OUT_OF_MEMORY
+from .speech import earcons
+from .speech.speaker import Priority, Utterance
+from .storage import FULL
+from .supervisor import Supervisor
+
+_LOGGER = logging.getLogger(__name__)
+
+REPEATS = 3
+"""How often a fault's sentence is said again when presses keep cutting it short."""
+REMIND_S = 60.0
+"""While escalated speech stays broken, ``speech_broken`` is felt this often."""
+
+Tell = Callable[[str], Utterance | None]
+"""Say a sentence now (its utterance), or right after "ready" while the vest starts (None)."""
+
+
+class FaultAlerts:
+    def __init__(self, vest: Vest, tell: Tell, remind_s: float = REMIND_S) -> None:
+        self._vest = vest
+        self._tell = tell
+        self._remind_s = remind_s
+        self._reminder: asyncio.Task[None] | None = None
+        self._repeating: set[asyncio.Task[None]] = set()
+
+    # --- storage ---------------------------------------------------------------------------
+
+    def storage_changed(self, problem: str) -> None:
+        """The data partition cannot be written (`problem`: full, unwritable), or can again."""
+        vest = self._vest
+        vest.journal.publish("storage.state", problem=problem or None)
+        if not problem:
+            self._heard(vest.phrases.say("storage_back"))
+            return
+        self._buzz()
+        self._heard(vest.phrases.say("storage_full" if problem == FULL else "storage_unwritable"))
+
+    def memory_damaged(self, kept: Path) -> None:
+        vest = self._vest
+        vest.journal.publish("memory.damaged", kept=str(kept))
+        self._buzz()
+        self._heard(vest.phrases.say("memory_damaged"))
+
+    def _buzz(self) -> None:
+        """The error buzz, after the acknowledgement of the press that found the fault (its
+        journal record is often the write that failed): not cut short by it."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._vest.haptics.play("error")
+            return
+        loop.call_soon(self._vest.haptics.follow, "error")
+
+    # --- speech ----------------------------------------------------------------------------
+
+    def speech_changed(self, change: str) -> None:
+        """A change of `Speaker.health`: broken, escalated, recovered, or a fallback in use."""
+        vest = self._vest
+        haptics = vest.haptics
+        if change == "broken":
+            haptics.alert = "speech_broken"
+            haptics.play("speech_broken")
+        elif change == "escalated":
+            haptics.play("speech_broken")
+            audio = earcons.render("error", vest.speaker.voice.volume)
+            vest.speaker.play_sound(audio, "speech broken", priority=Priority.URGENT)
+            if self._reminder is None or self._reminder.done():
+                self._reminder = asyncio.create_task(self._remind(), name="speech-reminder")
+        elif change == "recovered":
+            haptics.alert = None
+            self._stop_reminder()
+            vest.speaker.say(vest.phrases.say("speech_back"), source="system")
+        elif change in ("voice", "output"):
+            key = "speech_voice_fallback" if change == "voice" else "speech_output_fallback"
+            vest.speaker.say(vest.phrases.say(key), source="system")
+
+    async def _remind(self) -> None:
+        vest = self._vest
+        while vest.speaker.health.broken:
+            await asyncio.sleep(self._remind_s)
+            if vest.speaker.health.broken:
+                vest.journal.publish("speech.reminder", reason=vest.speaker.health.reason)
+                vest.haptics.play("speech_broken")
+
+    def _stop_reminder(self) -> None:
+        task, self._reminder = self._reminder, None
+        if task is not None:
+            task.cancel()
+
+    # --- the description engine and the control socket -------------------------------------
+
+    def llm_retrying(self, reason: str) -> None:
+        vest = self._vest
+        if reason == OUT_OF_MEMORY:
+            self._heard(vest.phrases.say("llm_retrying_memory"))
+        else:
+            self._heard(vest.phrases.say("llm_retrying", reason=reason))
+
+    def _heard(self, text: str) -> None:
+        """Say `text`, and again (up to `REPEATS` times) while presses cut it short."""
+        utterance = self._tell(text)
+        if utterance is not None:
+            task = asyncio.create_task(self._until_heard(utterance), name="fault-sentence")
+            self._repeating.add(task)
+            task.add_done_callback(self._repeating.discard)
+
+    async def _until_heard(self, utterance: Utterance) -> None:
+        for _repeat in range(REPEATS):
+            if await utterance.finished not in ("dropped", "interrupted"):
+                return
+            utterance = self._vest.speaker.say(utterance.text, source="system")
+
+    def socket_refused(self, reason: str) -> None:
+        self._tell(self._vest.phrases.say("socket_path_taken"))
+
+    # --- the watchdog ----------------------------------------------------------------------
+
+    @staticmethod
+    def watchdog_check(supervisor: Supervisor, names: Iterable[str]) -> Callable[[], str]:
+        """What `SystemdNotifier.run_watchdog` checks: every service of `names` supervised."""
+        wanted = tuple(names)
+
+        def check() -> str:
+            dead = supervisor.dead(wanted)
+            return f"not running: {', '.join(dead)}" if dead else ""
+
+        return check
+
+    def watchdog_withheld(self, problem: str) -> None:
+        self._vest.journal.publish("watchdog.withheld", problem=problem)
+
+    def close(self) -> None:
+        self._stop_reminder()
+        for task in self._repeating:
+            task.cancel()
