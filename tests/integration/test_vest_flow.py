@@ -43,7 +43,12 @@ async def test_describe_speaks_sentence_by_sentence_while_the_model_works(tmp_pa
     press = next(r for r in during if r["event"] == "input" and r["action"] == "press")
     ack = next(r for r in during if r["event"] == "haptic")
     assert ack["pattern"] == "ack" and ack["felt"]
-    assert ack["mono"] - press["mono"] < 0.02  # the press is felt at once
+    # The press is felt at once: before the command does anything (order, not a time margin).
+    first_work = next(
+        i for i, r in enumerate(during)
+        if r["event"] in ("describe.facts", "llm.send", "speech.queued")
+    )  # fmt: skip
+    assert during.index(press) < during.index(ack) < first_work
     assert 1.0 in [state.state for state in motor_pin.states]
 
     facts = next(r for r in during if r["event"] == "describe.facts")
@@ -77,11 +82,12 @@ async def test_any_press_stops_speech_and_cancels_generation(tmp_path: Path) -> 
         t = await client.tap("up")  # any button stops everything, then does its own work
         press = await client.expect(event("input", button="up", action="press"), t)
         cut = await client.expect(event("speech.end", id=speaking["id"]), t)
-        assert cut["outcome"] == "interrupted"
-        assert cut["mono"] - press["mono"] <= 0.1
+        assert cut["outcome"] == "interrupted" and cut["mono"] >= press["mono"]
         assert (await client.expect(event("llm.done"), t))["reason"] == "cancelled"
         rate = await client.expect(event("speech.start", source="command"), t)
         assert rate["text"] == "Speech rate 200."
+        after = client.since(t)
+        assert after.index(cut) < after.index(rate)  # stopped first, then its own work
         assert not [
             r for r in client.since(t) if r["event"] == "speech.start" and r["source"] == "llm"
         ]
@@ -183,13 +189,20 @@ async def test_readiness_is_staged_and_heard(tmp_path: Path) -> None:
 async def test_the_model_working_is_felt_as_the_thinking_rhythm(tmp_path: Path) -> None:
     async with running_vest(tmp_path) as (_app, client, _startup):
         t = await client.tap("a")
-        request = await client.expect(event("llm.request"), t)
-        thinking = await client.expect(event("haptic", pattern="thinking"), t)
-        done = await client.expect(event("llm.done"), t)
-        stopped = await client.expect(event("haptic.end", pattern="thinking"), t)
+        await client.expect(event("haptic.end", pattern="thinking"), t)
+        await client.expect(event("llm.done"), t)
+        records = [
+            r["event"] + (f":{r['pattern']}" if r["event"].startswith("haptic") else "")
+            for r in client.since(t)
+        ]
         await client.tap("b")
-    assert thinking["mono"] - request["mono"] < 0.1
-    assert stopped["mono"] >= done["mono"] - 0.05
+    # Order from the journal, not wall-clock margins: the rhythm starts before the model has
+    # finished and stops only after its last sentence.
+    thinking, done = records.index("haptic:thinking"), records.index("llm.done")
+    stopped = len(records) - 1 - records[::-1].index("haptic.end:thinking")
+    last_sentence = max(i for i, name in enumerate(records) if name == "describe.sentence")
+    assert records.index("llm.send") < done and thinking < done
+    assert thinking < last_sentence < stopped
 
 
 async def test_tell_me_more_follows_up_on_the_last_description(tmp_path: Path) -> None:
