@@ -443,7 +443,7 @@ class VestApp:
             "controller": None
             if self.gamepad is None
             else {"connected": self.gamepad.connected, "battery": self.gamepad.battery_percent},
-            "language": self.settings.general.language,
+            "language": self.vest.phrases.language,  # the wearer's choice, not the boot one
             "stt": self.stt.state.value,
             "microphone": self.microphone.ready.is_set(),
             "battery": dataclasses.asdict(self.power.status()),

@@ -18,6 +18,7 @@ from PIL import Image
 
 from tests.conftest import TIMEOUT, event
 from tests.integration.vest import running_vest
+from vestsight.commands.prefs import switch_language
 
 pytestmark = pytest.mark.model
 
@@ -225,3 +226,26 @@ async def test_tell_me_more_follows_up_on_the_last_description(tmp_path: Path) -
     assert heard, "a follow-up is never silent"
     assert app.vest.last_exchange[: len(described)] == described  # the chat carries the scene
     assert app.vest.last_exchange[len(described)]["content"].startswith("Tell me more")
+
+
+async def test_a_language_switch_reaches_speech_the_model_ocr_and_status(tmp_path: Path) -> None:
+    async with running_vest(tmp_path) as (app, client, _startup):
+        t = await client.tap("a")
+        english = await client.expect(event("llm.request"), t)
+        await client.expect(event("command.done", command="describe"), t)
+
+        t = client.history[-1]["mono"]
+        switch_language(app.vest, "ru")
+        await client.expect(event("llm.warm"), t)
+        await client.expect(event("language.switched", language="ru", ocr="rus+eng"), t)
+        status = (await client.request(cmd="status"))["status"]
+        assert status["language"] == "ru" and status["speech"]["voice"] == "ru"
+
+        t = await client.tap("a")
+        russian = await client.expect(event("llm.request"), t)
+        await client.expect(event("command.done", command="describe"), t)
+        said = [r for r in client.since(t) if r["event"] == "speech.queued" and r["voice"]]
+        await client.tap("b")
+    # The Russian system prompt was prefilled before the question: found cached, like English.
+    assert russian["cached"] >= english["cached"] > 10
+    assert said and all(r["voice"] == "ru" for r in said)

@@ -7,6 +7,7 @@ import logging
 from ..errors import MemoryStoreError
 from ..names import LANGUAGES, VERBOSITY_LEVELS
 from ..phrases import Phrases
+from ..vision import ocr_languages_for
 from .vest import Vest
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,6 +99,11 @@ async def language(vest: Vest) -> None:
 
 
 def switch_language(vest: Vest, code: str) -> None:
+    """The one place a language changes: phrases, voice, the model's system prompt (prefilled
+    again), the order OCR tries its languages in; `status` reads it from the phrases."""
     vest.phrases = Phrases(code)
     if not vest.settings.speech.voice:  # a configured voice stays; otherwise the language's
         vest.speaker.set_voice(vest.phrases.voice)
+    vest.llm.set_system_prompt(vest.phrases.prompt("system"))
+    vest.ocr.languages = ocr_languages_for(vest.settings.vision, code)
+    vest.journal.publish("language.switched", language=code, ocr=vest.ocr.languages)

@@ -381,6 +381,15 @@ class LlmClient(Service):
         self._image_error_told = True
         return generation.image_error
 
+    def set_system_prompt(self, text: str) -> None:
+        """The wearer's new language: prefilled now if the worker runs, and at every restart."""
+        if text == self._system_prompt:
+            return
+        self._system_prompt = text
+        working = self._state in (LlmState.LOADING, LlmState.READY)  # queued after the load
+        if working and self._send(protocol.Warm(system_prompt=text)):
+            self._journal.publish("llm.warm", characters=len(text))
+
     @contextlib.asynccontextmanager
     async def generate(
         self,

@@ -48,6 +48,14 @@ class Cancel(Message):
 
 
 @dataclass(frozen=True)
+class Warm(Message):
+    """Prefill a new system prompt (the wearer switched language), after what is running."""
+
+    type: ClassVar[str] = "warm"
+    system_prompt: str
+
+
+@dataclass(frozen=True)
 class Ping(Message):
     type: ClassVar[str] = "ping"
     seq: int
@@ -151,6 +159,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
     for cls in (
         Generate,
         Cancel,
+        Warm,
         Ping,
         Loading,
         Ready,

@@ -53,7 +53,7 @@ class Worker:
     def __init__(self, writer: MessageWriter, args: argparse.Namespace) -> None:
         self._writer = writer
         self._args = args
-        self._requests: queue.Queue[protocol.Generate | None] = queue.Queue()
+        self._requests: queue.Queue[protocol.Generate | protocol.Warm | None] = queue.Queue()
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
         self._busy = threading.Event()
@@ -77,7 +77,7 @@ class Worker:
         elif isinstance(message, protocol.Cancel):
             with self._lock:
                 self._cancelled.add(message.request_id)
-        elif isinstance(message, protocol.Generate):
+        elif isinstance(message, protocol.Generate | protocol.Warm):
             self._requests.put(message)
         else:
             _LOGGER.warning("Ignoring unexpected %s message", message.type)
@@ -151,6 +151,11 @@ class Worker:
 
     def serve(self) -> None:
         while (request := self._requests.get()) is not None:
+            if isinstance(request, protocol.Warm):
+                assert self._model is not None
+                warm = self._model.warm(request.system_prompt)
+                _LOGGER.info("New system prompt: %d tokens warm", warm)
+                continue
             self._busy.set()
             try:
                 self._generate(request)
