@@ -63,7 +63,6 @@ from .stt.service import SpeechRecognizer, SttState
 from .supervisor import Service, Supervisor
 from .systemd import SystemdNotifier
 from .vision import make_detectors, ocr_languages_for
-from .vision.faults import in_language
 from .vision.ocr import TesseractOcr
 from .vision.service import VisionService
 
@@ -296,7 +295,7 @@ class VestApp:
         except MemoryStoreError as err:
             _LOGGER.error("Memory unavailable: %s", err)
             self.vest.memory = None
-            self._startup_notes.append(err.spoken)
+            self._startup_notes.append(self.vest.phrases.spoken(err))
 
     async def _announce_ready(self) -> None:
         started = time.monotonic()
@@ -360,7 +359,7 @@ class VestApp:
 
     def _detector_unavailable(self, name: str, error: VisionError) -> None:
         self.journal.publish("vision.unavailable", detector=name, error=str(error))
-        self._tell(in_language(error, self.phrases).spoken)
+        self._tell(self.vest.phrases.spoken(error))
 
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
         if state is LlmState.READY:
@@ -370,7 +369,12 @@ class VestApp:
         elif state is LlmState.FAILED:
             self.haptics.play("error")
             self.speaker.say(
-                self.vest.phrases.say("llm_failed", reason=reason),
+                self.vest.phrases.say(
+                    "llm_failed",
+                    reason=self.vest.phrases.spoken(self.llm.failure)
+                    if self.llm.failure
+                    else reason,
+                ),
                 priority=Priority.URGENT,
                 source="system",
             )

@@ -217,14 +217,16 @@ class Controller(Service):
             _LOGGER.error("Command %s failed: %s", command, err)
             vest.journal.publish("command.failed", command=command, error=str(err))
             vest.haptics.play("error")
-            if err.spoken and not vest.speaker.is_pending(err.spoken):  # e.g. the supervisor
-                vest.speaker.say(err.spoken, priority=Priority.URGENT, source="error")
+            text = vest.phrases.spoken(err)  # in the wearer's language
+            if text and not vest.speaker.is_pending(text):  # e.g. the supervisor said it
+                vest.speaker.say(text, priority=Priority.URGENT, source="error")
             return
         except Exception:
             _LOGGER.exception("Command %s crashed", command)  # a bug must still be heard
             vest.journal.publish("command.failed", command=command, error="crash")
             vest.haptics.play("error")
-            vest.speaker.say(VestsightError.spoken, priority=Priority.URGENT, source="error")
+            crashed = VestsightError("a bug")
+            vest.speaker.say(vest.phrases.spoken(crashed), priority=Priority.URGENT, source="error")
             return
         vest.journal.publish("command.done", command=command)
 

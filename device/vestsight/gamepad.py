@@ -90,7 +90,7 @@ class PadFeedback:
         vest = self._vest
         vest.journal.publish("controller.unusable", name=name, error=str(error))
         vest.haptics.play("error")
-        self._tell(vest.phrases.say("controller_unusable", reason=error.spoken))
+        self._tell(vest.phrases.say("controller_unusable", reason=vest.phrases.spoken(error)))
 
     def _battery(self, percent: int) -> None:
         vest = self._vest

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
+from .errors import VestsightError
+
 _LOGGER = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en"
@@ -67,6 +69,15 @@ class Phrases:
         """The phrase `key` with `{placeholders}` filled in, starting with a capital letter."""
         text = self._lookup("phrases", key).format(**values)
         return text[:1].upper() + text[1:]
+
+    def spoken(self, error: VestsightError) -> str:
+        """What the wearer hears of `error`, in this language (a sentence given when it was
+        raised is said as it is)."""
+        if not error.phrase:
+            return error.spoken
+        if error.phrase_table == "phrases":
+            return self.say(error.phrase)
+        return self._lookup(error.phrase_table, error.phrase)
 
     def word(self, group: str, key: str) -> str:
         """A single word from a group: ``colours``, ``light``, ``buttons``, ``commands``..."""

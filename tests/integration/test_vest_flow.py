@@ -249,3 +249,21 @@ async def test_a_language_switch_reaches_speech_the_model_ocr_and_status(tmp_pat
     # The Russian system prompt was prefilled before the question: found cached, like English.
     assert russian["cached"] >= english["cached"] > 10
     assert said and all(r["voice"] == "ru" for r in said)
+
+
+async def test_a_russian_vest_says_a_damaged_model_in_russian(tmp_path: Path) -> None:
+    damaged = tmp_path / "model.gguf"
+    damaged.write_bytes(b"PK\x03\x04 a zip, not a model")
+    config = {"general": {"language": "ru"}, "llm": {"model_path": str(damaged)}}
+    async with running_vest(tmp_path, config) as (app, client, startup):
+        failed = next(r for r in startup if r["event"] == "llm.state" and r["state"] == "failed")
+        t = await client.tap("a")  # describe: the reason again, in Russian too
+        await client.expect(event("command.done", command="describe"), t)
+        said = await client.said(t, "command")
+        await client.tap("b")
+    with app.journal.path.open(encoding="utf-8") as lines:  # type: ignore[union-attr]
+        records = [json.loads(line) for line in lines]
+    spoken = [r["text"] for r in records if r["event"] == "speech.queued" and r.get("voice")]
+    assert "Модель описания не работает: файл модели описания повреждён." in spoken
+    assert "damaged" in failed["reason"]  # the journal keeps the maker's English
+    assert any("файл модели описания повреждён" in text for text in said), said

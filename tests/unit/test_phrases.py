@@ -44,3 +44,26 @@ def test_missing_phrase_falls_back_to_english(caplog: pytest.LogCaptureFixture) 
     phrases._table["phrases"].pop("ready")
     assert phrases.say("ready") == "Vestsight ready."
     assert "missing" in caplog.text
+
+
+def test_every_error_is_said_in_every_language() -> None:
+    from vestsight import errors
+    from vestsight.vision import faults
+
+    classes = [
+        c for module in (errors, faults) for c in vars(module).values()
+        if isinstance(c, type) and issubclass(c, errors.VestsightError)
+    ]  # fmt: skip
+    for language in LANGUAGES:
+        data = table(language)
+        for error in classes:
+            assert error.phrase in data[error.phrase_table], (language, error.__name__)
+    english, russian = Phrases("en"), Phrases("ru")
+    for error in classes:
+        if error.phrase_table == "errors":  # English as it always was: the spoken text
+            bare = error.__new__(error)  # its class's sentence, whatever it needs to be raised
+            assert english.spoken(bare) == error.spoken, error.__name__
+    assert russian.spoken(errors.CameraError("no frames")) == "проблема с камерой"
+    given = errors.LlmError("x", spoken="Said as given.")
+    assert russian.spoken(given) == "Said as given."
+    assert russian.spoken(faults.ModelMissing("gone")) == Phrases("ru").say("objects_missing")

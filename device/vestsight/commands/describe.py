@@ -227,7 +227,9 @@ def describe_messages(
 
 def llm_unavailable(vest: Vest) -> str:
     if vest.llm.state is LlmState.FAILED:
-        return vest.phrases.say("llm_failed", reason=vest.llm.failure_reason)
+        failure = vest.llm.failure
+        reason = vest.phrases.spoken(failure) if failure else vest.llm.failure_reason
+        return vest.phrases.say("llm_failed", reason=reason)
     if vest.llm.state is LlmState.OFF:
         return vest.phrases.say("llm_off")
     if vest.llm.retrying == OUT_OF_MEMORY:

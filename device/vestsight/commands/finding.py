@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import VisionError
-from ..vision.faults import in_language
 from ..vision.phrasing import capitalised, distance_words, thing_name, where_words
 from ..vision.service import FrameSuperseded
 from ..vision.spatial import Finding, findings
@@ -120,7 +119,7 @@ async def _look_for(vest: Vest, target: str, name: str, search: _Search) -> None
         except FrameSuperseded:
             continue
         except VisionError as err:
-            _tell_once(vest, told, in_language(err, phrases).spoken)
+            _tell_once(vest, told, phrases.spoken(err))
             await asyncio.sleep(RETRY_S)
             continue
         for sentence in missing_sentences(scene, phrases):

@@ -51,7 +51,7 @@ async def remember(vest: Vest) -> None:
 def in_language(error: MemoryStorageError, vest: Vest) -> None:
     """Give `error` the wearer's sentence for storage that is full or cannot be written."""
     key = "storage_full" if error.reason == "full" else "storage_unwritable"
-    error.spoken = vest.phrases.say(key)
+    error.spoken, error.phrase = vest.phrases.say(key), ""  # said as it is
 
 
 async def where_is(vest: Vest) -> None:

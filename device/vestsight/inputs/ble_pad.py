@@ -117,6 +117,7 @@ class BlePad(Service):
                         f"scanning failed: {type(error).__name__}: {error}",
                         advice="is bluetoothd running and the adapter powered? (bluetoothctl show)",
                         spoken="Bluetooth is not working",
+                        phrase="bluetooth",
                     ),
                 )
                 await asyncio.sleep(self._delay(failures))

@@ -103,7 +103,9 @@ class Generation:
                 self.done = item
             elif isinstance(item, protocol.Failed):
                 raise LlmError(
-                    f"generation failed in the worker: {item.error}", spoken=item.spoken or None
+                    f"generation failed in the worker: {item.error}",
+                    spoken=item.spoken or None,
+                    phrase=item.phrase or None,
                 )
             else:
                 raise item
@@ -141,6 +143,8 @@ class LlmClient(Service):
         self._python = python
         self._state = LlmState.OFF
         self.failure_reason = ""
+        self.failure: LlmError | None = None
+        """Why the model cannot be loaded, said in the wearer's language (`Phrases.spoken`)."""
         self.model_name = ""
         self.vision = False
         """The loaded model takes camera images (it has a vision projector)."""
@@ -322,6 +326,10 @@ class LlmClient(Service):
                 _LOGGER.info("Model %s ready in %.1f s", message.model, message.load_seconds)
             case protocol.LoadFailed():
                 self.failure_reason = message.error
+                self.failure = LlmError(
+                    message.error, advice=message.advice, spoken=message.error,
+                    phrase=message.phrase or None,
+                )  # fmt: skip
                 _LOGGER.error("Model failed to load: %s (%s)", message.error, message.advice)
                 self._loaded.set()
                 self._set_state(LlmState.FAILED, message.error)

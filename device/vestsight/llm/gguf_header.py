@@ -140,5 +140,6 @@ def read_header(path: Path) -> GgufHeader:
             f"{path.name} is not a readable GGUF file: {err}",
             advice="the file is damaged or of another format; fetch or convert it again",
             spoken="the description model file is damaged",
+            phrase="model_damaged",
         ) from err
     return GgufHeader(path, metadata, tensors, data_start)

@@ -135,6 +135,7 @@ def check_against(entry: ModelEntry, path: Path, digests: DigestCache | None = N
             f"{path.name} is {size} bytes, the manifest says {entry.size}",
             advice="the download is incomplete or the file was replaced; fetch it again",
             spoken="the description model file is damaged",
+            phrase="model_damaged",
         )
     if not entry.pinned:
         raise ModelFileError(
@@ -147,6 +148,7 @@ def check_against(entry: ModelEntry, path: Path, digests: DigestCache | None = N
             f"{path.name} has sha256 {actual}, the manifest says {entry.sha256}",
             advice="the file is damaged or not the one listed; fetch it again (make models)",
             spoken="the description model file is damaged",
+            phrase="model_damaged",
         )
 
 

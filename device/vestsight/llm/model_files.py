@@ -76,6 +76,7 @@ def named_model_path(name: str, folder: Path, entries: list[ModelEntry]) -> Path
         f"no model file for llm.model = {name!r} in {folder} ({listed})",
         advice="fetch it with make models MODELS=<name>, or set llm.model_path",
         spoken="the description model file is missing",
+        phrase="model_missing",
     )
 
 
@@ -136,6 +137,7 @@ def check_model_file(path: Path) -> None:
             f"model file {path} not found",
             advice="set llm.model_path to a GGUF file, or fetch the models with make models",
             spoken="the description model file is missing",
+            phrase="model_missing",
         )
     try:
         with path.open("rb") as file:
@@ -147,6 +149,7 @@ def check_model_file(path: Path) -> None:
             f"model file {path} is not a GGUF file",
             advice="the file is damaged or of another format; fetch it again",
             spoken="the description model file is damaged",
+            phrase="model_damaged",
         )
 
 

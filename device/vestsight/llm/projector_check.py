@@ -60,6 +60,7 @@ def check_projector(path: Path, architecture: str, embedding_width: int) -> None
             f"vision projector {path.name} is {missing} bytes short of its tensors",
             advice="the file is incomplete: copy or convert it again",
             spoken="the vision projector file is damaged",
+            phrase="projector_damaged",
         )
 
 
@@ -68,4 +69,5 @@ def _unusable(path: Path, why: str) -> ModelFileError:
         f"vision projector {path.name} does not fit the model: {why}",
         advice="use the projector made for this model (models/manifest.toml pairs them)",
         spoken="the vision projector does not match the description model",
+        phrase="projector_mismatch",
     )

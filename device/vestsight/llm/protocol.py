@@ -94,6 +94,8 @@ class LoadFailed(Message):
     type: ClassVar[str] = "load-failed"
     error: str
     advice: str = ""
+    phrase: str = ""
+    """The key of `error` in the language files' [errors], said in the wearer's language."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class Failed(Message):
     error: str
     spoken: str = ""
     """What the wearer hears; empty for the generic engine problem."""
+    phrase: str = ""
+    """The key of `spoken` in the language files' [errors]."""
 
 
 @dataclass(frozen=True)

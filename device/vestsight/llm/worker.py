@@ -109,7 +109,9 @@ class Worker:
                 self._model.vision_error = self._projector_error
         except ModelFileError as err:
             _LOGGER.error("%s", err)
-            self._writer.send(protocol.LoadFailed(error=err.spoken, advice=str(err)))
+            self._writer.send(
+                protocol.LoadFailed(error=err.spoken, advice=str(err), phrase=err.phrase)
+            )
             return False
         except (ValueError, RuntimeError, OSError) as err:
             _LOGGER.error("Model failed to load: %s", err)
@@ -117,6 +119,7 @@ class Worker:
                 protocol.LoadFailed(
                     error="the description model could not be loaded",
                     advice=f"{err}; check that the file is a complete GGUF model",
+                    phrase="model_load",
                 )
             )
             return False
@@ -194,7 +197,11 @@ class Worker:
                 self._writer.send(protocol.Token(request_id=rid, text=text))
         except LlmError as err:
             _LOGGER.error("Request %s refused: %s", rid, err)
-            self._writer.send(protocol.Failed(request_id=rid, error=str(err), spoken=err.spoken))
+            self._writer.send(
+                protocol.Failed(
+                    request_id=rid, error=str(err), spoken=err.spoken, phrase=err.phrase
+                )
+            )
             return
         except Exception as err:  # an aborted decode raises RuntimeError or
             # ValueError; anything else is a bug in one request, never the end of the worker

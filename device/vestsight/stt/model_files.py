@@ -69,7 +69,7 @@ def _require(files: WhisperFiles) -> None:
             raise SttModelError(
                 f"speech model file {path} not found",
                 advice="run make models (or set stt.model_path to a CTranslate2 Whisper folder)",
-                spoken=SttModelError.spoken,
+                phrase=SttModelError.phrase,
             )
 
 

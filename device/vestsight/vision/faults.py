@@ -21,11 +21,11 @@ def _english() -> Phrases:
 class VisionFault(VisionError):
     phrase = "vision_timeout"
     """Key of the wearer's sentence in the language files' [phrases]."""
+    phrase_table = "phrases"
 
     def __init__(self, message: str, *, advice: str = "", phrase: str | None = None) -> None:
-        if phrase is not None:
-            self.phrase = phrase
-        super().__init__(message, advice=advice, spoken=_english().say(self.phrase))
+        phrase = phrase or self.phrase
+        super().__init__(message, advice=advice, spoken=_english().say(phrase), phrase=phrase)
 
 
 class FrameRejected(VisionFault):

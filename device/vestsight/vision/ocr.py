@@ -103,6 +103,7 @@ class TesseractOcr:
                 f"tesseract took more than {self._timeout_s:.0f} s",
                 advice="the picture holds too much text to read at once",
                 spoken="reading took too long",
+                phrase="ocr_slow",
             ) from timeout
         if process.returncode != 0:
             raise OcrError(
