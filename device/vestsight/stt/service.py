@@ -102,14 +102,12 @@ class SpeechRecognizer(Service):
         self._release_later()
 
     def warm(self) -> None:
-        """The wearer has started to speak: load the model now if it was let go."""
-        if self._release is not None:
-            self._release.cancel()
-            self._release = None
+        """The wearer has started to speak: load the model now if it was let go (if it is
+        loaded, its countdown starts again, so a question cancelled unasked still lets it go)."""
         executor = self._executor  # None until the service runs
-        if self._engine is None and self._loading is None and executor is not None:
-            if self.state is not SttState.READY:
-                return
+        if self._engine is not None:
+            self._release_later()
+        elif self._loading is None and executor is not None and self.state is SttState.READY:
             loading = asyncio.get_running_loop().run_in_executor(executor, self._load)
             loading.add_done_callback(self._loaded_again)
             self._loading = loading
