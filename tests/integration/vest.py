@@ -116,9 +116,16 @@ async def running_vest(
             seen.add(record["event"])
             if record["event"] == "llm.state" and record["state"] in ("ready", "failed"):
                 seen.add("llm.settled")
-    await asyncio.wait_for(app.control_socket.ready.wait(), TIMEOUT)
-    client = VestClient(*await asyncio.open_unix_connection(str(app.control_socket.path)))
-    assert (await client.request(cmd="subscribe"))["ok"]
+        await asyncio.wait_for(app.control_socket.ready.wait(), TIMEOUT)
+        client = VestClient(*await asyncio.open_unix_connection(str(app.control_socket.path)))
+        assert (await client.request(cmd="subscribe"))["ok"]
+        # No gap between the two: what was journalled until the client's subscription surely
+        # began (the marker) is start-up; from the marker on, the client has it.
+        marker = app.journal.publish("test.subscribed")
+        while (record := await asyncio.wait_for(early.get(), TIMEOUT)) is not marker:
+            startup.append(record)
+    await client.expect(event("test.subscribed"))
+    client.history = [r for r in client.history if r["mono"] > marker["mono"]]
     try:
         yield app, client, startup
     finally:
