@@ -37,7 +37,7 @@ from .errors import (
     SttModelError,
     VisionError,
 )
-from .gamepad import PadFeedback, make_gamepad
+from .gamepad import make_gamepad
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
 from .gpio.pins import Pins
@@ -50,6 +50,7 @@ from .llm.model_files import models_dir
 from .memory import MemoryStore
 from .microphone import MicrophoneService, SimulatedMicrophone, make_microphone
 from .microphone.listen import Listener
+from .pad_feedback import PadFeedback
 from .phrases import Phrases
 from .power import PowerMonitor
 from .settings import GamepadSettings
