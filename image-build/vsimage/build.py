@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from . import app, base, disk, publish, rootfs
+from . import app, base, datapart, disk, publish, rootfs
 from .config import REPO, ImageConfig, project_version
 from .host import check_host
 from .util import LOG, step
@@ -72,7 +72,7 @@ def build(
     with step("scrub"):
         rootfs.scrub(root)
     data = work / "data"
-    rootfs.data_tree(root, data)
+    datapart.make_tree(config.layers, root, data)
     image = work / f"{stem}.img"
     parts = disk.make_image(config, image, root, boot, data)
     info["partitions"] = [vars(part) for part in parts]

@@ -1,4 +1,5 @@
-"""What to build: image.toml (profiles, partitions), base.toml (pinned bases), the layers."""
+"""What to build: image.toml (profiles, partitions), base.toml (pinned bases), the layers
+(read by `layers`, checked together by `compose`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .compose import compose
+from .layers import Layer, load_layer
 from .util import BuildError
 
 IMAGE_BUILD = Path(__file__).resolve().parents[1]
@@ -25,78 +28,6 @@ VEST_CONFIG = {
     "power.backend": "max17048",
     "power.shutdown": "logind",
 }
-
-
-@dataclass(frozen=True)
-class Account:
-    name: str
-    comment: str = ""
-    home: str = ""
-    shell: str = "/usr/sbin/nologin"
-    groups: tuple[str, ...] = ()
-    sudo_nopasswd: bool = False
-
-
-@dataclass(frozen=True)
-class Layer:
-    name: str
-    path: Path
-    description: str
-    apt: tuple[str, ...] = ()
-    apt_by_base: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    groups: tuple[str, ...] = ()
-    accounts: tuple[Account, ...] = ()
-    vestsight_groups: tuple[str, ...] = ()
-    enable: tuple[str, ...] = ()
-    disable: tuple[str, ...] = ()
-    mask: tuple[str, ...] = ()
-    boot_config: tuple[str, ...] = ()
-    cmdline: tuple[str, ...] = ()
-
-    @property
-    def files(self) -> Path:
-        return self.path / "files"
-
-    def packages(self, base: str) -> tuple[str, ...]:
-        return self.apt + self.apt_by_base.get(base, ())
-
-
-_LAYER_TABLES = {"layer", "packages", "groups", "users", "accounts", "units", "boot", "pairing"}
-
-
-def load_layer(path: Path) -> Layer:
-    try:
-        data = tomllib.loads((path / "layer.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise BuildError(f"layer {path.name}: {err}") from err
-    unknown = set(data) - _LAYER_TABLES
-    if unknown:
-        raise BuildError(f"layer {path.name}: unknown tables {sorted(unknown)}")
-    meta = data.get("layer", {})
-    if meta.get("name") != path.name:
-        raise BuildError(f"layer {path.name}: [layer] name must be {path.name!r}")
-    packages = data.get("packages", {})
-    units = data.get("units", {})
-    boot = data.get("boot", {})
-    return Layer(
-        name=path.name,
-        path=path,
-        description=meta.get("description", ""),
-        apt=tuple(packages.get("apt", ())),
-        apt_by_base={base: tuple(names) for base, names in packages.get("base", {}).items()},
-        groups=tuple(data.get("groups", {}).get("system", ())),
-        accounts=tuple(Account(**_tuples(item)) for item in data.get("accounts", ())),
-        vestsight_groups=tuple(data.get("users", {}).get("vestsight_groups", ())),
-        enable=tuple(units.get("enable", ())),
-        disable=tuple(units.get("disable", ())),
-        mask=tuple(units.get("mask", ())),
-        boot_config=tuple(boot.get("config", ())),
-        cmdline=tuple(boot.get("cmdline", ())),
-    )
-
-
-def _tuples(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: tuple(value) if isinstance(value, list) else value for key, value in item.items()}
 
 
 @dataclass(frozen=True)
@@ -167,6 +98,7 @@ def load_config(profile_name: str, image_build: Path = IMAGE_BUILD) -> ImageConf
         raise BuildError(f"profile {profile_name}: venv must be full or binary")
     names = [*image["layers"], *chosen.get("extra_layers", ())]
     layers = tuple(load_layer(image_build / "layers" / name) for name in names)
+    compose(layers, bases)
     return ImageConfig(
         name=image["name"],
         hostname=image["hostname"],

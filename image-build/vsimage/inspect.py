@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import datapart
 from .base import loop_partitions, sha256_file
 from .config import REPO, ImageConfig
 from .util import output, run
@@ -378,6 +379,7 @@ def verify(
         problems += check_secrets(m)
         problems += check_units(m)
         problems += check_files(m, config)
+        problems += datapart.check(config.layers, m.root, m.data)
         problems += check_permissions(m)
         problems += check_venv(m, list(info.get("venv_left_out", [])))  # type: ignore[call-overload]
         problems += check_models(m, list(info.get("models", [])))  # type: ignore[call-overload]

@@ -1,4 +1,5 @@
 """Layers applied to the base: files, groups, accounts, units, fstab, boot files; then scrubbed.
+The data partition's folders and bind mounts are `datapart`'s.
 
 Everything here runs from the host on the target's files (systemctl --root, useradd --root):
 no emulation needed, so it is quick on any host.
@@ -10,11 +11,12 @@ import os
 import shutil
 from pathlib import Path
 
+from . import datapart
 from .config import ImageConfig
+from .datapart import DATA_MOUNT
 from .util import LOG, BuildError, output, run
 
 APP_USER = "vestsight"
-DATA_MOUNT = "/var/lib/vestsight"
 
 
 def copy_layer_files(config: ImageConfig, root: Path) -> None:
@@ -31,6 +33,12 @@ def copy_layer_files(config: ImageConfig, root: Path) -> None:
                     # As git keeps them, whatever the checkout's umask: 755 or 644.
                     executable = source.is_dir() or source.stat().st_mode & 0o111
                     target.chmod(0o755 if executable else 0o644)
+        for folder in layer.empty_dirs:
+            # Git keeps no empty folder in files/: mount points and the like are made here.
+            target = root / folder.lstrip("/")
+            target.mkdir(parents=True, exist_ok=True)
+            os.chown(target, 0, 0)
+            target.chmod(0o755)
 
 
 def existing_groups(root: Path) -> set[str]:
@@ -133,23 +141,15 @@ def write_system_files(config: ImageConfig, root: Path) -> None:
         "# used under a RAM overlay (/usr/lib/vestsight/overlay-init): it has no line here.\n"
         "# The boot partition is read-only on the vest: the maker edits it on another computer.\n"
         f"PARTUUID={boot_uuid}  /boot/firmware  vfat  ro,noatime,umask=0022  0  0\n"
-        "# The data partition: the app's memory and journal, the system journal, Bluetooth\n"
-        "# bonds, SSH host keys. Grown to the end of the card at the first boot.\n"
+        "# The data partition, grown to the end of the card at the first boot, and the folders\n"
+        "# the layers bind to it ([[bind_mounts]] in image-build/layers/*/layer.toml).\n"
         f"PARTUUID={data_uuid}  {DATA_MOUNT}  ext4  "
         "defaults,noatime,commit=5,x-systemd.growfs  0  2\n"
-        f"{DATA_MOUNT}/system/bluetooth  /var/lib/bluetooth  none  "
-        f"bind,x-systemd.requires-mounts-for={DATA_MOUNT}  0  0\n"
-        f"{DATA_MOUNT}/system/journal  /var/log/journal  none  "
-        f"bind,x-systemd.requires-mounts-for={DATA_MOUNT}  0  0\n"
+        + "".join(line + "\n" for line in datapart.fstab_lines(config.layers))
     )
-    for mountpoint in (
-        DATA_MOUNT,
-        "/var/lib/bluetooth",
-        "/var/log/journal",
-        "/boot/firmware",
-        "/overlay",
-    ):
+    for mountpoint in (DATA_MOUNT, "/boot/firmware"):
         (root / mountpoint.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    datapart.write_root(config.layers, root)
 
 
 def write_boot_files(config: ImageConfig, boot: Path) -> None:
@@ -177,33 +177,6 @@ def write_boot_files(config: ImageConfig, boot: Path) -> None:
     for leftover in ("userconf.txt", "userconf", "ssh", "ssh.txt", "wpa_supplicant.conf",
                      "firstrun.sh", "custom.toml"):  # fmt: skip
         (boot / leftover).unlink(missing_ok=True)
-
-
-def data_tree(root: Path, data: Path) -> None:
-    """The data partition's first contents (tmpfiles.d recreates them if it is emptied)."""
-    if data.exists():
-        shutil.rmtree(data)
-    uid, gid = ids(root, APP_USER)
-    journal_gid = _gid(root, "systemd-journal")
-    for relative, mode, owner in (
-        ("app", 0o750, (uid, gid)),
-        ("system", 0o700, (0, 0)),
-        ("system/bluetooth", 0o700, (0, 0)),
-        ("system/ssh", 0o700, (0, 0)),
-        ("system/journal", 0o2755, (0, journal_gid)),
-    ):
-        path = data / relative
-        path.mkdir(parents=True)
-        shutil.chown(path, *owner)
-        path.chmod(mode)
-
-
-def _gid(root: Path, group: str) -> int:
-    for line in (root / "etc/group").read_text().splitlines():
-        fields = line.split(":")
-        if fields[0] == group:
-            return int(fields[2])
-    return 0
 
 
 def scrub(root: Path) -> None:

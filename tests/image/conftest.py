@@ -44,3 +44,25 @@ def need_image_host() -> None:
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must run the image test)")
         pytest.skip(message)
+
+
+# What the builder gave every image before the data partition's folders and bind mounts moved
+# from vsimage/rootfs.py into the layers' [[data_dirs]] and [[bind_mounts]] (issue 13): the
+# layers must declare exactly this, and the built image must have it.
+BIND_MOUNTS_BEFORE = [
+    "/var/lib/vestsight/system/bluetooth  /var/lib/bluetooth  none  "
+    "bind,x-systemd.requires-mounts-for=/var/lib/vestsight  0  0",
+    "/var/lib/vestsight/system/journal  /var/log/journal  none  "
+    "bind,x-systemd.requires-mounts-for=/var/lib/vestsight  0  0",
+]
+DATA_TREE_BEFORE = [
+    # (folder of the data partition, mode, owner, group)
+    ("app", 0o750, "vestsight", "vestsight"),
+    ("system", 0o700, "root", "root"),
+    ("system/bluetooth", 0o700, "root", "root"),
+    ("system/journal", 0o2755, "root", "systemd-journal"),
+    ("system/ssh", 0o700, "root", "root"),
+]
+ROOT_DIRS_BEFORE = ["/var/lib/vestsight", "/var/lib/bluetooth", "/var/log/journal",
+                    "/boot/firmware", "/overlay"]  # fmt: skip
+"""The empty folders the build made in the root filesystem for mount points."""

@@ -18,12 +18,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vsimage import inspect
+from vsimage import datapart, inspect
 from vsimage.config import load_config
 from vsimage.util import remove_tree
 
 from tests.conftest import REPO
-from tests.image.conftest import IMAGE_BUILD, need_image_host
+from tests.image.conftest import (
+    BIND_MOUNTS_BEFORE,
+    DATA_TREE_BEFORE,
+    IMAGE_BUILD,
+    ROOT_DIRS_BEFORE,
+    need_image_host,
+)
 
 pytestmark = pytest.mark.image
 
@@ -130,6 +136,27 @@ def test_units_enabled_and_network_off(mounted: inspect.MountedImage) -> None:
 
 def test_layer_files_fstab_data_partition_python_and_voices(mounted: inspect.MountedImage) -> None:
     assert inspect.check_files(mounted, load_config("ci")) == []
+
+
+def test_the_data_partition_and_bind_mounts_are_as_before(mounted: inspect.MountedImage) -> None:
+    # Declared by the layers now ([[data_dirs]], [[bind_mounts]]): the same as rootfs.py made.
+    fstab = (mounted.root / "etc/fstab").read_text().splitlines()
+    entries = [line for line in fstab if line and not line.startswith("#")]
+    assert entries[2:] == BIND_MOUNTS_BEFORE
+    for folder in ROOT_DIRS_BEFORE:
+        assert (mounted.root / folder.lstrip("/")).is_dir(), folder
+    made = sorted(
+        (str(path.relative_to(mounted.data)), path.stat().st_mode & 0o7777, path.stat().st_uid,
+         path.stat().st_gid)
+        for path in mounted.data.rglob("*")
+        if path.relative_to(mounted.data).parts[0] != "lost+found"
+    )  # fmt: skip
+    assert made == [
+        (path, mode, datapart.account_id(mounted.root, "passwd", owner),
+         datapart.account_id(mounted.root, "group", group))
+        for path, mode, owner, group in DATA_TREE_BEFORE
+    ]  # fmt: skip
+    assert datapart.check(load_config("ci").layers, mounted.root, mounted.data) == []
 
 
 def test_permissions(mounted: inspect.MountedImage) -> None:
