@@ -1,7 +1,9 @@
 """Load `vestsight.toml` into `Settings`, never failing: bad values fall back to defaults.
 
-Each fallback is a `ConfigProblem` whose `spoken` text the app says once at start, e.g.
-"config: speech.rate 9000 is out of range, using 175".
+Each fallback is a `ConfigProblem`, which the app says once at start in the wearer's language
+(`Phrases.spoken`: a sentence of the language files' ``[config]`` table with the problem's
+values), e.g. "config: speech.rate 9000 is out of range, using 175"; that English sentence is
+its `spoken` text, the one logged and printed.
 
 On a vest the defaults are the image's: the card's file as the image was built
 (`IMAGE_CONFIG_PATH`: the Pi camera, the Pi's pins, the data partition's run folder) lies under
@@ -13,16 +15,18 @@ as far as it can be (`config_recovery`): each damaged line is named by its numbe
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .config_recovery import read_toml
 from .config_rules import check_rules
+from .phrases import FALLBACK_LANGUAGE, Phrases, Word
 from .settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,7 +44,25 @@ class ConfigProblem:
     key: str
     """Dotted key, e.g. ``speech.rate``; empty for a problem with the whole file."""
     spoken: str
-    """Short sentence for the wearer; also logged."""
+    """The sentence in English: logged and printed (and said when there is no `phrase`)."""
+    phrase: str = ""
+    """The sentence's key in the language files' ``[config]`` table: what the wearer hears, in
+    their language (`Phrases.spoken`); "" for a sentence given in English only."""
+    values: tuple[tuple[str, object], ...] = ()
+    """The sentence's ``{placeholders}``: the setting's name, its value, a line number... (a
+    `Word` is a word of the language files, said in the wearer's language)."""
+    phrase_table: ClassVar[str] = "config"
+
+    @classmethod
+    def of(cls, key: str, phrase: str, /, **values: object) -> ConfigProblem:
+        """The problem said by `phrase` with `values`; its `spoken` text is the English one."""
+        draft = cls(key, "", phrase, tuple(values.items()))
+        return dataclasses.replace(draft, spoken=_english().spoken(draft))
+
+
+@functools.cache
+def _english() -> Phrases:
+    return Phrases(FALLBACK_LANGUAGE)
 
 
 @dataclass(frozen=True)
@@ -75,16 +97,16 @@ def load_settings(path: Path | None, *, image: Path | None = None) -> LoadedSett
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return _defaults_because(base, path, f"config: file {path} not found, using defaults")
+        return _defaults_because(base, path, "file_missing")
     except OSError as err:
         _LOGGER.error("Cannot read config %s: %s", path, err)
-        return _defaults_because(base, path, f"config: file {path} cannot be read, using defaults")
+        return _defaults_because(base, path, "file_unreadable")
     raw, syntax = read_toml(data)
-    problems = [ConfigProblem("", spoken) for spoken in syntax]
+    problems = [ConfigProblem.of("", phrase, **values) for phrase, values in syntax]
     for table in IGNORED_TABLES:
         raw.pop(table, None)
     settings, broken_rules = check_rules(_build(Settings, raw, "", problems, base=base), raw)
-    problems += [ConfigProblem(key, spoken) for key, spoken in broken_rules]
+    problems += [ConfigProblem.of(key, phrase, **values) for key, phrase, values in broken_rules]
     for problem in problems:
         _LOGGER.warning("%s", problem.spoken)
     return LoadedSettings(settings, tuple(problems), str(path))
@@ -99,7 +121,7 @@ def _image_settings(path: Path | None) -> Settings:
     except OSError as err:
         _LOGGER.error("Cannot read the image's config %s: %s", path, err)
         return Settings()
-    problems = [ConfigProblem("", spoken) for spoken in syntax]
+    problems = [ConfigProblem.of("", phrase, **values) for phrase, values in syntax]
     for table in IGNORED_TABLES:
         raw.pop(table, None)
     settings: Settings = _build(Settings, raw, "", problems)
@@ -109,9 +131,10 @@ def _image_settings(path: Path | None) -> Settings:
     return settings
 
 
-def _defaults_because(base: Settings, path: Path, spoken: str) -> LoadedSettings:
-    _LOGGER.warning("%s", spoken)
-    return LoadedSettings(base, (ConfigProblem("", spoken),), str(path))
+def _defaults_because(base: Settings, path: Path, phrase: str) -> LoadedSettings:
+    problem = ConfigProblem.of("", phrase, path=str(path))
+    _LOGGER.warning("%s", problem.spoken)
+    return LoadedSettings(base, (problem,), str(path))
 
 
 def _build(
@@ -129,7 +152,7 @@ def _build(
     for key in raw:
         if key not in known:
             dotted = f"{prefix}{key}"
-            problems.append(ConfigProblem(dotted, f"config: unknown key {dotted}, ignored"))
+            problems.append(ConfigProblem.of(dotted, "unknown_key", key=dotted))
     values: dict[str, Any] = {}
     for name, fld in known.items():
         if name not in raw:
@@ -142,9 +165,7 @@ def _build(
             if isinstance(value, dict):
                 values[name] = _build(hint, value, f"{dotted}.", problems, base=inner)
             else:
-                problems.append(
-                    ConfigProblem(dotted, f"config: {dotted} must be a section, using defaults")
-                )
+                problems.append(ConfigProblem.of(dotted, "not_section", key=dotted))
             continue
         default = inner if base is not None else _default_of(fld)
         checked = _check_value(dotted, value, hint, default, fld.metadata, problems)
@@ -164,7 +185,12 @@ def _default_of(fld: dataclasses.Field[Any]) -> Any:
     raise TypeError(f"setting {fld.name} has no default")
 
 
-_TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+_TYPE_WORDS = {
+    bool: Word("config_words", "true_or_false"),
+    int: Word("config_words", "whole_number"),
+    float: Word("config_words", "number"),
+    str: Word("config_words", "text"),
+}
 
 
 def _check_value(
@@ -175,13 +201,13 @@ def _check_value(
     meta: typing.Mapping[str, Any],
     problems: list[ConfigProblem],
 ) -> Any:
-    shown_default = _show(default)
     if typing.get_origin(hint) is dict:
         return _check_table(dotted, value, hint, default, meta, problems)
+    shown_default = _show(default)
     if not _is_type(value, hint):
         problems.append(
-            ConfigProblem(
-                dotted, f"config: {dotted} must be {_TYPE_WORDS[hint]}, using {shown_default}"
+            ConfigProblem.of(
+                dotted, "wrong_type", key=dotted, kind=_TYPE_WORDS[hint], default=shown_default
             )
         )
         return _REJECTED
@@ -189,14 +215,17 @@ def _check_value(
         value = float(value)
         if not math.isfinite(value):
             problems.append(
-                ConfigProblem(dotted, f"config: {dotted} must be a number, using {shown_default}")
+                ConfigProblem.of(
+                    dotted, "wrong_type", key=dotted, kind=_TYPE_WORDS[float], default=shown_default
+                )
             )
             return _REJECTED
-    problem = _rule_violation(value, meta)
-    if problem:
+    violation = _rule_violation(value, meta)
+    if violation:
+        phrase, values = violation
         problems.append(
-            ConfigProblem(
-                dotted, f"config: {dotted} {_show(value)} is {problem}, using {shown_default}"
+            ConfigProblem.of(
+                dotted, phrase, key=dotted, value=_show(value), default=shown_default, **values
             )
         )
         return _REJECTED
@@ -213,7 +242,7 @@ def _check_table(
 ) -> Any:
     """A table is checked entry by entry: a bad entry is dropped, the good ones are kept."""
     if not isinstance(value, dict):
-        problems.append(ConfigProblem(dotted, f"config: {dotted} must be a table, using defaults"))
+        problems.append(ConfigProblem.of(dotted, "not_table", key=dotted))
         return _REJECTED
     _key_type, value_type = typing.get_args(hint)
     allowed_keys = meta.get("keys")
@@ -221,21 +250,21 @@ def _check_table(
     for key, entry in value.items():
         entry_key = f"{dotted}.{key}"
         if allowed_keys is not None and key not in allowed_keys:
-            problems.append(ConfigProblem(entry_key, f"config: unknown key {entry_key}, ignored"))
+            problems.append(ConfigProblem.of(entry_key, "unknown_key", key=entry_key))
             continue
         if not _is_type(entry, value_type):
             problems.append(
-                ConfigProblem(
-                    entry_key,
-                    f"config: {entry_key} must be {_TYPE_WORDS[value_type]}, ignored",
+                ConfigProblem.of(
+                    entry_key, "wrong_type_ignored", key=entry_key, kind=_TYPE_WORDS[value_type]
                 )
             )
             continue
-        problem = _rule_violation(entry, {**meta, "choices": meta.get("values")})
-        if problem:
+        violation = _rule_violation(entry, {**meta, "choices": meta.get("values")})
+        if violation:
+            phrase, values = violation
             problems.append(
-                ConfigProblem(
-                    entry_key, f"config: {entry_key} {_show(entry)} is {problem}, ignored"
+                ConfigProblem.of(
+                    entry_key, f"{phrase}_ignored", key=entry_key, value=_show(entry), **values
                 )
             )
             continue
@@ -253,24 +282,26 @@ def _is_type(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
-def _rule_violation(value: Any, meta: typing.Mapping[str, Any]) -> str:
+def _rule_violation(
+    value: Any, meta: typing.Mapping[str, Any]
+) -> tuple[str, dict[str, object]] | None:
+    """The rule `value` breaks, as its sentence's key and that sentence's values; None if none."""
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        return "not one of " + ", ".join(choices)
+        return "not_choice", {"choices": ", ".join(choices)}
     low, high = meta.get("min"), meta.get("max")
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if is_number and ((low is not None and value < low) or (high is not None and value > high)):
-        return "out of range"
-    return ""
+        return "out_of_range", {}
+    return None
 
 
-def _show(value: Any) -> str:
+def _show(value: Any) -> object:
+    """`value` as said: as written in TOML, or a word (`Word`) for the empty text."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str):
-        return f'"{value}"' if value else "empty"
-    if isinstance(value, dict):
-        return "defaults"
+        return f'"{value}"' if value else Word("config_words", "empty")
     return str(value)

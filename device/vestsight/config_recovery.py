@@ -14,6 +14,10 @@ import re
 import tomllib
 from typing import Any
 
+Said = tuple[str, dict[str, Any]]
+"""A damaged part: its sentence's key in the language files' ``[config]`` table, and the values
+the sentence names (line numbers, keys)."""
+
 _LOGGER = logging.getLogger(__name__)
 
 _HEADER = re.compile(r"^\s*\[")
@@ -24,11 +28,12 @@ MAX_SAID = 4
 """Syntax problems said one by one; more are summed up in one sentence."""
 
 
-def read_toml(data: bytes) -> tuple[dict[str, Any], list[str]]:
-    """Everything in `data` that can be read as TOML, and a sentence for each part that cannot
-    (``config: line 12 is not valid TOML, ignored``)."""
+def read_toml(data: bytes) -> tuple[dict[str, Any], list[Said]]:
+    """Everything in `data` that can be read as TOML, and what is said of each part that cannot
+    (``("line_invalid", {"line": 12})``: in English ``config: line 12 is not valid TOML,
+    ignored``)."""
     text, not_utf8 = _decode(data)
-    said = [f"config: line {n} has bytes that are not UTF-8 text" for n in not_utf8[:MAX_SAID]]
+    said: list[Said] = [("line_not_utf8", {"line": n}) for n in not_utf8[:MAX_SAID]]
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -57,13 +62,13 @@ def _decode(data: bytes) -> tuple[str, list[int]]:
     return "\n".join(lines), bad
 
 
-def _recover(text: str) -> tuple[dict[str, Any], list[str]]:
+def _recover(text: str) -> tuple[dict[str, Any], list[Said]]:
     lines = text.split("\n")
     starts = [0] + [i for i, line in enumerate(lines) if i and _HEADER.match(line)]
     bounds = zip(starts, [*starts[1:], len(lines)], strict=True)
     result: dict[str, Any] = {}
     bad_lines: list[int] = []
-    said: list[str] = []
+    said: list[Said] = []
     tables: dict[str, int] = {}
     for first, end in bounds:
         parsed = _parse_table(lines[first:end], first, bad_lines, said)
@@ -74,15 +79,14 @@ def _recover(text: str) -> tuple[dict[str, Any], list[str]]:
             key = re.sub(r"\s*\.\s*", ".", name.group(1))
             if key in tables:
                 said.append(
-                    f"config: line {first + 1} repeats the table {key} of line {tables[key]}, "
-                    "read as one"
+                    ("table_repeated", {"line": first + 1, "table": key, "first": tables[key]})
                 )
             tables.setdefault(key, first + 1)
         _merge(result, parsed, "", (first, lines[first:end]), said)
     return result, _lines_said(bad_lines) + said
 
 
-def _parse_table(lines: list[str], first: int, bad: list[int], said: list[str]) -> Any:
+def _parse_table(lines: list[str], first: int, bad: list[int], said: list[Said]) -> Any:
     """One table (its header and lines) as a dict, leaving out each line that cannot be read;
     None when the header itself cannot be read."""
     lines = list(lines)
@@ -93,9 +97,7 @@ def _parse_table(lines: list[str], first: int, bad: list[int], said: list[str]) 
             index = _error_index(err, lines)
             _LOGGER.error("Config line %d: %s", first + index + 1, err)
             if index == 0 and _HEADER.match(lines[0]):
-                said.append(
-                    f"config: line {first + 1} is not a valid table header, its table is ignored"
-                )
+                said.append(("header_invalid", {"line": first + 1}))
                 return None
             bad.append(first + index + 1)
             lines[index] = ""
@@ -122,7 +124,7 @@ def _merge(
     new: dict[str, Any],
     prefix: str,
     table: tuple[int, list[str]],
-    said: list[str],
+    said: list[Said],
 ) -> None:
     """Add `new` (read from `table`: its first line's index and its lines) to `into`; a key
     already there keeps its first value."""
@@ -136,9 +138,7 @@ def _merge(
         elif isinstance(old, list) and isinstance(value, list):
             old.extend(value)  # [[array]] tables
         else:
-            said.append(
-                f"config: line {_line_of(key, table)} sets {dotted} again, the first is used"
-            )
+            said.append(("key_repeated", {"line": _line_of(key, table), "key": dotted}))
 
 
 def _line_of(key: str, table: tuple[int, list[str]]) -> int:
@@ -148,25 +148,25 @@ def _line_of(key: str, table: tuple[int, list[str]]) -> int:
     return first + 1 + next((i for i, line in enumerate(lines) if setting.match(line)), 0)
 
 
-def _lines_said(numbers: list[int]) -> list[str]:
+def _lines_said(numbers: list[int]) -> list[Said]:
     runs: list[list[int]] = []
     for number in sorted(set(numbers)):
         if runs and number == runs[-1][-1] + 1:
             runs[-1].append(number)
         else:
             runs.append([number])
-    said = [
-        f"config: line {run[0]} is not valid TOML, ignored"
+    said: list[Said] = [
+        ("line_invalid", {"line": run[0]})
         if len(run) == 1
-        else f"config: lines {run[0]} to {run[-1]} are not valid TOML, ignored"
+        else ("lines_invalid", {"first": run[0], "last": run[-1]})
         for run in runs[:MAX_SAID]
     ]
     if len(runs) > MAX_SAID:
-        said.append(f"config: {len(runs) - MAX_SAID} more places are not valid TOML, ignored")
+        said.append(("more_invalid", {"count": len(runs) - MAX_SAID}))
     return said
 
 
-def _drop_replaced(table: dict[str, Any], prefix: str, said: list[str]) -> None:
+def _drop_replaced(table: dict[str, Any], prefix: str, said: list[Said]) -> None:
     """Leave out values (and keys) that held bytes that are not UTF-8: their meaning is lost."""
     for key in list(table):
         value = table[key]
@@ -175,4 +175,4 @@ def _drop_replaced(table: dict[str, Any], prefix: str, said: list[str]) -> None:
             _drop_replaced(value, f"{dotted}.", said)
         elif REPLACED in key or (isinstance(value, str) and REPLACED in value):
             del table[key]
-            said.append(f"config: {dotted} has bytes that are not UTF-8 text, ignored")
+            said.append(("value_not_utf8", {"key": dotted}))

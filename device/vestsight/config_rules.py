@@ -6,7 +6,8 @@
 - A vest-button name in ``[buttons]`` that ``[gpio].buttons`` does not define is named and
   left out (only names the maker wrote: a default that no longer fits is left out quietly).
 
-Each problem is a (dotted key, sentence) pair; the loader says them with the others.
+Each problem is a (dotted key, sentence, values) triple, the sentence being a key of the language
+files' ``[config]`` table; the loader says them with the others.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 from .settings import ButtonMapSettings, GpioSettings, Settings
 
-Problem = tuple[str, str]
+Problem = tuple[str, str, dict[str, Any]]
+"""The dotted key, its sentence's key in the language files' ``[config]`` table, its values."""
 
 VEST_BUTTON_MAPS = ("gpio", "gpio_hold", "gpio_double")
 
 
 def check_rules(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[Problem]]:
-    """`settings` with what breaks a rule left out, and a sentence for each."""
+    """`settings` with what breaks a rule left out, and a problem for each."""
     problems: list[Problem] = []
     gpio = _check_pins(settings.gpio, problems)
     buttons = _check_button_names(settings.buttons, gpio, raw.get("buttons"), problems)
@@ -32,19 +34,13 @@ def check_rules(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list
 def _check_pins(gpio: GpioSettings, problems: list[Problem]) -> GpioSettings:
     kept: dict[str, int] = {}
     for name, pin in gpio.buttons.items():
-        owner = (
-            "the motor"
-            if pin == gpio.motor_pin
-            else next((f"the {other} button" for other, used in kept.items() if used == pin), "")
-        )
-        if owner:
-            problems.append(
-                (
-                    f"gpio.buttons.{name}",
-                    f"config: gpio.buttons.{name} uses GPIO{pin}, the pin of {owner}; "
-                    "that button is ignored",
-                )
-            )
+        key = f"gpio.buttons.{name}"
+        if pin == gpio.motor_pin:
+            problems.append((key, "pin_of_motor", {"key": key, "pin": pin}))
+            continue
+        other = next((other for other, used in kept.items() if used == pin), None)
+        if other is not None:
+            problems.append((key, "pin_of_button", {"key": key, "pin": pin, "other": other}))
             continue
         kept[name] = pin
     return gpio if kept == gpio.buttons else dataclasses.replace(gpio, buttons=kept)
@@ -61,25 +57,15 @@ def _check_button_names(
         told = written.get(field) if isinstance(written.get(field), dict) else {}
         for name in mapping:
             if name not in names and name in told:
-                problems.append(
-                    (
-                        f"buttons.{field}.{name}",
-                        f"config: buttons.{field}.{name}: there is no vest button {name} in "
-                        "gpio.buttons, ignored",
-                    )
-                )
+                key = f"buttons.{field}.{name}"
+                problems.append((key, "no_vest_button", {"key": key, "name": name}))
         kept = {name: command for name, command in mapping.items() if name in names}
         if kept != mapping:
             changes[field] = kept
     talk = buttons.gpio_talk
     if talk and talk not in names:
         if "gpio_talk" in written:
-            problems.append(
-                (
-                    "buttons.gpio_talk",
-                    f"config: buttons.gpio_talk: there is no vest button {talk} in gpio.buttons, "
-                    "using none",
-                )
-            )
+            key = "buttons.gpio_talk"
+            problems.append((key, "no_talk_button", {"key": key, "name": talk}))
         changes["gpio_talk"] = ""
     return dataclasses.replace(buttons, **changes) if changes else buttons

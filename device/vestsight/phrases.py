@@ -11,13 +11,24 @@ import logging
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import VestsightError
+
+if TYPE_CHECKING:
+    from .config_loader import ConfigProblem
 
 _LOGGER = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en"
+
+
+class Word(NamedTuple):
+    """A value of a sentence that is itself a word of the language files (`Phrases.word`), so
+    it is said in the sentence's language: e.g. ``Word("config_words", "whole_number")``."""
+
+    group: str
+    key: str
 
 
 def _load_language_file(language: str) -> dict[str, Any]:
@@ -44,7 +55,13 @@ def plural_rule(language: str) -> str:
 
 
 class Phrases:
+    """The wearer's language. One object for the whole vest: `switch` changes it for everyone
+    holding it, so no part goes on speaking the language the vest started in."""
+
     def __init__(self, language: str) -> None:
+        self.switch(language)
+
+    def switch(self, language: str) -> None:
         self.language = language
         self._table = _load_language_file(language)
         self._fallback = (
@@ -70,14 +87,21 @@ class Phrases:
         text = self._lookup("phrases", key).format(**values)
         return text[:1].upper() + text[1:]
 
-    def spoken(self, error: VestsightError) -> str:
-        """What the wearer hears of `error`, in this language (a sentence given when it was
-        raised is said as it is)."""
+    def spoken(self, error: VestsightError | ConfigProblem) -> str:
+        """What the wearer hears of `error` or of a problem of the config file, in this language
+        (a sentence given in English only, when there is no phrase key, is said as it is)."""
         if not error.phrase:
             return error.spoken
+        values: dict[str, object] = {}
+        if not isinstance(error, VestsightError):
+            values = {
+                name: self.word(*value) if isinstance(value, Word) else value
+                for name, value in error.values
+            }
         if error.phrase_table == "phrases":
-            return self.say(error.phrase)
-        return self._lookup(error.phrase_table, error.phrase)
+            return self.say(error.phrase, **values)
+        text = self._lookup(error.phrase_table, error.phrase)
+        return text.format(**values) if values else text
 
     def word(self, group: str, key: str) -> str:
         """A single word from a group: ``colours``, ``light``, ``buttons``, ``commands``..."""

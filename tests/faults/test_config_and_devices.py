@@ -48,9 +48,13 @@ async def test_a_config_with_typos_keeps_the_vests_settings_and_names_the_lines(
     env = {"VESTSIGHT_IMAGE_CONFIG": str(image)}
     async with vest_process(tmp_path, config=config, socket=run / "control.sock", env=env) as vest:
         said = vest.said()
-        assert "Вестсайт готов." in said  # still Russian
-        assert "config: line 1 has bytes that are not UTF-8 text" in said
-        assert "config: line 10 repeats the table speech of line 4, read as one" in said
+        assert "Вестсайт готов." in said  # still Russian, and so are the lines named (issue 13)
+        assert "настройки: в строке 1 есть знаки в неверной кодировке" in said
+        assert (
+            "настройки: строка 10 повторяет таблицу speech из строки 4, они прочитаны как одна"
+            in said
+        )
+        assert "config: line 1 has bytes that are not UTF-8 text" in vest.log_text()  # English
         status = await vest.status()
         assert status["config"]["run_dir"] == str(run)  # the wearer's memory is where it was
         assert status["language"] == "ru"

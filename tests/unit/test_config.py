@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from tests.conftest import REPO
 from vestsight.config_doc import render_toml
-from vestsight.config_loader import load_settings
+from vestsight.config_loader import ConfigProblem, load_settings
+from vestsight.phrases import Phrases, Word
 from vestsight.settings import Settings
 
 
@@ -214,3 +216,92 @@ def test_rendered_config_documents_every_key() -> None:
         for fld in dataclasses.fields(getattr(Settings(), section.name)):
             assert fld.name in parsed[section.name]
             assert f"# {fld.metadata['help']}" in text
+
+
+# --- said in the wearer's language (issue 13) -------------------------------------------------
+
+SAID_CASES = {
+    "wrong_type": '[speech]\nrate = "fast"\nvoice = 3\n[llm]\ntemperature = true\n',
+    "out_of_range": "[speech]\nrate = 9000\n",
+    "not_choice": '[camera]\nbackend = "usb"\n',
+    "unknown_key": "[speech]\nspeed = 3\n",
+    "not_section": "speech = 3\n",
+    "not_table": "[buttons]\ngamepad = 3\n",
+    "table_entries": '[buttons.gamepad]\nz = "stop"\nb = "dance"\nx = 3\n[gpio.buttons]\nmain = 40\n',
+    "pins": "[gpio]\nmotor_pin = 17\n[gpio.buttons]\nmain = 17\nstop = 27\nextra = 27\n",
+    "button_names": '[buttons]\ngpio_talk = "talk"\n[buttons.gpio]\nmian = "describe"\n',
+    "header_invalid": '[speech\nrate = 100\n[general]\nlanguage = "ru"\n',
+    "repeated": "[speech]\nrate = 200\n[haptics]\nstrength = 0.5\n[speech]\nrate = 90\n",
+    "invalid_lines": "a = 1 2\nb = 1 2\n\nc = 1 2\n\nd = 1 2\n\ne = 1 2\n\nf = 1 2\n",
+}  # fmt: skip
+TECHNICAL = re.compile(r"\b(true|false|GPIO|gpio\.buttons)\b")
+"""Written as in the file, so said as they are in every language, like the settings' names."""
+
+
+def said_problems(tmp_path: Path) -> list[ConfigProblem]:
+    problems = [p for text in SAID_CASES.values() for p in load(tmp_path, text).problems]
+    path = tmp_path / "not-utf8.toml"
+    path.write_bytes(b'# caf\xe9\n[speech]\nvoice = "en\xff"\n')
+    problems += load_settings(path).problems
+    problems += load_settings(tmp_path / "nope.toml").problems
+    problems += load_settings(tmp_path).problems  # a folder: cannot be read
+    return problems
+
+
+def test_every_config_problem_is_said_in_english_as_it_is_logged(tmp_path: Path) -> None:
+    problems = said_problems(tmp_path)
+    said = {p.phrase for p in problems}
+    assert said == set(Phrases("en").keys("config"))  # every kind of problem is tried here
+    english = Phrases("en")
+    for problem in problems:
+        assert english.spoken(problem) == problem.spoken
+        assert problem.spoken.startswith("config: ")
+
+
+def test_a_russian_vest_says_every_config_problem_in_russian(tmp_path: Path) -> None:
+    russian = Phrases("ru")
+    for problem in said_problems(tmp_path):
+        text = russian.spoken(problem)
+        assert text.startswith("настройки: "), text
+        for _name, value in problem.values:
+            if not isinstance(value, Word):
+                text = text.replace(str(value), "")  # names and values, as written in the file
+        assert not re.search("[A-Za-z]", TECHNICAL.sub("", text)), russian.spoken(problem)
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "russian"),
+    [
+        ("[speech]\nrate = 9000\n", "config: speech.rate 9000 is out of range, using 175",
+         "настройки: speech.rate: 9000 вне допустимых пределов, используется 175"),
+        ('[speech]\nrate = "fast"\n', "config: speech.rate must be a whole number, using 175",
+         "настройки: параметр speech.rate должен быть целым числом, используется 175"),
+        ("[haptics]\nenabled = 1\n", "config: haptics.enabled must be true or false, using true",
+         "настройки: параметр haptics.enabled должен быть true или false, используется true"),
+        ("[speech]\nvoice = 3\n", "config: speech.voice must be text, using empty",
+         "настройки: параметр speech.voice должен быть текстом, используется пустое значение"),
+        ('[camera]\nbackend = "usb"\n',
+         'config: camera.backend "usb" is not one of simulated, picamera2, using "simulated"',
+         'настройки: camera.backend: "usb" не входит в список: simulated, picamera2; '
+         'используется "simulated"'),
+        ("[speech]\nspeed = 3\n", "config: unknown key speech.speed, ignored",
+         "настройки: неизвестный параметр speech.speed, он пропущен"),
+        ("[speech]\nrate = 100 200\n", "config: line 2 is not valid TOML, ignored",
+         "настройки: строка 2 записана с ошибкой, она пропущена"),
+        ("[gpio.buttons]\nmain = 18\n",
+         "config: gpio.buttons.main uses GPIO18, the pin of the motor; that button is ignored",
+         "настройки: gpio.buttons.main использует GPIO18, пин вибромотора; эта кнопка пропущена"),
+    ],
+)  # fmt: skip
+def test_a_config_problem_is_said_in_the_wearers_language(
+    tmp_path: Path, text: str, english: str, russian: str
+) -> None:
+    [problem] = load(tmp_path, text).problems
+    assert problem.spoken == english  # logged and printed in English
+    assert Phrases("en").spoken(problem) == english
+    assert Phrases("ru").spoken(problem) == russian
+
+
+def test_a_problem_given_in_english_only_is_said_as_it_is() -> None:
+    problem = ConfigProblem("system", "config: system must be a section, using defaults")
+    assert Phrases("ru").spoken(problem) == problem.spoken
