@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .commands.vest import Vest
+from .feedback import WearerFeedback
 from .llm.client import OUT_OF_MEMORY
 from .speech import earcons
 from .speech.speaker import Priority, Utterance
@@ -33,14 +33,10 @@ REPEATS = 3
 REMIND_S = 60.0
 """While escalated speech stays broken, ``speech_broken`` is felt this often."""
 
-Tell = Callable[[str], Utterance | None]
-"""Say a sentence now (its utterance), or right after "ready" while the vest starts (None)."""
-
 
 class FaultAlerts:
-    def __init__(self, vest: Vest, tell: Tell, remind_s: float = REMIND_S) -> None:
-        self._vest = vest
-        self._tell = tell
+    def __init__(self, feedback: WearerFeedback, remind_s: float = REMIND_S) -> None:
+        self._feedback = feedback
         self._remind_s = remind_s
         self._reminder: asyncio.Task[None] | None = None
         self._repeating: set[asyncio.Task[None]] = set()
@@ -49,19 +45,19 @@ class FaultAlerts:
 
     def storage_changed(self, problem: str) -> None:
         """The data partition cannot be written (`problem`: full, unwritable), or can again."""
-        vest = self._vest
-        vest.journal.publish("storage.state", problem=problem or None)
+        wearer = self._feedback
+        wearer.journal.publish("storage.state", problem=problem or None)
         if not problem:
-            self._heard(vest.phrases.say("storage_back"))
+            self._heard(wearer.phrases.say("storage_back"))
             return
         self._buzz()
-        self._heard(vest.phrases.say("storage_full" if problem == FULL else "storage_unwritable"))
+        self._heard(wearer.phrases.say("storage_full" if problem == FULL else "storage_unwritable"))
 
     def memory_damaged(self, kept: Path) -> None:
-        vest = self._vest
-        vest.journal.publish("memory.damaged", kept=str(kept))
+        wearer = self._feedback
+        wearer.journal.publish("memory.damaged", kept=str(kept))
         self._buzz()
-        self._heard(vest.phrases.say("memory_damaged"))
+        self._heard(wearer.phrases.say("memory_damaged"))
 
     def _buzz(self) -> None:
         """The error buzz, after the acknowledgement of the press that found the fault (its
@@ -69,40 +65,40 @@ class FaultAlerts:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self._vest.haptics.play("error")
+            self._feedback.haptics.play("error")
             return
-        loop.call_soon(self._vest.haptics.follow, "error")
+        loop.call_soon(self._feedback.haptics.follow, "error")
 
     # --- speech ----------------------------------------------------------------------------
 
     def speech_changed(self, change: str) -> None:
         """A change of `Speaker.health`: broken, escalated, recovered, or a fallback in use."""
-        vest = self._vest
-        haptics = vest.haptics
+        wearer = self._feedback
+        haptics = wearer.haptics
         if change == "broken":
             haptics.alert = "speech_broken"
             haptics.play("speech_broken")
         elif change == "escalated":
             haptics.play("speech_broken")
-            audio = earcons.render("error", vest.speaker.voice.volume)
-            vest.speaker.play_sound(audio, "speech broken", priority=Priority.URGENT)
+            audio = earcons.render("error", wearer.speaker.voice.volume)
+            wearer.speaker.play_sound(audio, "speech broken", priority=Priority.URGENT)
             if self._reminder is None or self._reminder.done():
                 self._reminder = asyncio.create_task(self._remind(), name="speech-reminder")
         elif change == "recovered":
             haptics.alert = None
             self._stop_reminder()
-            vest.speaker.say(vest.phrases.say("speech_back"), source="system")
+            wearer.speaker.say(wearer.phrases.say("speech_back"), source="system")
         elif change in ("voice", "output"):
             key = "speech_voice_fallback" if change == "voice" else "speech_output_fallback"
-            vest.speaker.say(vest.phrases.say(key), source="system")
+            wearer.speaker.say(wearer.phrases.say(key), source="system")
 
     async def _remind(self) -> None:
-        vest = self._vest
-        while vest.speaker.health.broken:
+        wearer = self._feedback
+        while wearer.speaker.health.broken:
             await asyncio.sleep(self._remind_s)
-            if vest.speaker.health.broken:
-                vest.journal.publish("speech.reminder", reason=vest.speaker.health.reason)
-                vest.haptics.play("speech_broken")
+            if wearer.speaker.health.broken:
+                wearer.journal.publish("speech.reminder", reason=wearer.speaker.health.reason)
+                wearer.haptics.play("speech_broken")
 
     def _stop_reminder(self) -> None:
         task, self._reminder = self._reminder, None
@@ -112,15 +108,15 @@ class FaultAlerts:
     # --- the description engine and the control socket -------------------------------------
 
     def llm_retrying(self, reason: str) -> None:
-        vest = self._vest
+        wearer = self._feedback
         if reason == OUT_OF_MEMORY:
-            self._heard(vest.phrases.say("llm_retrying_memory"))
+            self._heard(wearer.phrases.say("llm_retrying_memory"))
         else:
-            self._heard(vest.phrases.say("llm_retrying", reason=reason))
+            self._heard(wearer.phrases.say("llm_retrying", reason=reason))
 
     def _heard(self, text: str) -> None:
         """Say `text`, and again (up to `REPEATS` times) while presses cut it short."""
-        utterance = self._tell(text)
+        utterance = self._feedback.say_text(text, after_ready=True)
         if utterance is not None:
             task = asyncio.create_task(self._until_heard(utterance), name="fault-sentence")
             self._repeating.add(task)
@@ -130,10 +126,10 @@ class FaultAlerts:
         for _repeat in range(REPEATS):
             if await utterance.finished not in ("dropped", "interrupted"):
                 return
-            utterance = self._vest.speaker.say(utterance.text, source="system")
+            utterance = self._feedback.speaker.say(utterance.text, source="system")
 
     def socket_refused(self, reason: str) -> None:
-        self._tell(self._vest.phrases.say("socket_path_taken"))
+        self._feedback.tell(say="socket_path_taken", after_ready=True)
 
     # --- the watchdog ----------------------------------------------------------------------
 
@@ -149,7 +145,7 @@ class FaultAlerts:
         return check
 
     def watchdog_withheld(self, problem: str) -> None:
-        self._vest.journal.publish("watchdog.withheld", problem=problem)
+        self._feedback.journal.publish("watchdog.withheld", problem=problem)
 
     def close(self) -> None:
         self._stop_reminder()

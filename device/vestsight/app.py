@@ -22,8 +22,7 @@ from .alerts import FaultAlerts
 from .battery import SimulatedPower, make_gauge, make_system_power
 from .camera import CameraService, make_camera_backend
 from .cli import parse_args
-from .commands import Vest
-from .commands.prefs import load_prefs
+from .commands import Vest, load_prefs
 from .config_doc import render_toml
 from .config_loader import LoadedSettings, default_config_path, load_settings
 from .console import echo_to_console
@@ -37,6 +36,7 @@ from .errors import (
     SttModelError,
     VisionError,
 )
+from .feedback import WearerFeedback
 from .gamepad import make_gamepad
 from .gpio.buttons import GpioButtons
 from .gpio.haptics import HapticMotor
@@ -48,6 +48,7 @@ from .journal import Journal
 from .llm.client import LlmClient, LlmState
 from .llm.model_files import models_dir
 from .memory import MemoryStore
+from .menu import SpokenMenu
 from .microphone import MicrophoneService, SimulatedMicrophone, make_microphone
 from .microphone.listen import Listener
 from .pad_feedback import PadFeedback
@@ -56,15 +57,14 @@ from .power import PowerMonitor
 from .settings import GamepadSettings
 from .shutdown import SafeShutdown
 from .speech import earcons
-from .speech.output import choose_output, fallback_output
-from .speech.speaker import Priority, Speaker, Utterance
-from .speech.synth import EspeakSynthesizer, Voice
+from .speech.output import make_fallback_output, make_speech_output
+from .speech.speaker import Priority, Speaker
+from .speech.synth import Voice, make_synthesizer
 from .storage import StorageHealth
 from .stt.service import SpeechRecognizer, SttState
 from .supervisor import Service, Supervisor
 from .systemd import SystemdNotifier
-from .vision import make_detectors, ocr_languages_for
-from .vision.ocr import TesseractOcr
+from .vision import make_detectors, make_ocr
 from .vision.service import VisionService
 
 if TYPE_CHECKING:
@@ -99,8 +99,6 @@ class VestApp:
         self.inputs = InputQueue()
         self._stop = asyncio.Event()
         self._interactive = interactive
-        self._announced = False
-        self._startup_notes: list[str] = []
         self.supervisor = Supervisor(self.journal, self._service_failed)
 
         voice = Voice(
@@ -109,11 +107,11 @@ class VestApp:
             settings.speech.volume,
         )
         self.speaker = Speaker(
-            EspeakSynthesizer(),
-            choose_output(settings.speech, self.run_dir),
+            make_synthesizer(),
+            make_speech_output(settings.speech, self.run_dir),
             voice,
             self.journal,
-            fallback_output=fallback_output(settings.speech),
+            fallback_output=make_fallback_output(settings.speech),
             fallback_voice=self.phrases.voice,
         )
         self.pins = Pins(settings.gpio)
@@ -134,34 +132,24 @@ class VestApp:
             make_detectors(settings.vision, models_dir(settings.general.models_dir)),
             self._detector_unavailable,
         )
-        self.vest = Vest(
-            settings,
-            self.phrases,
-            self.journal,
-            self.speaker,
-            self.haptics,
-            self.camera,
-            self.llm,
-            self.vision,
-            TesseractOcr(ocr_languages_for(settings.vision, self.phrases.language)),
-        )
-        self.alerts = FaultAlerts(self.vest, self._told)
+        self.feedback = WearerFeedback(self.journal, self.speaker, self.haptics, self.phrases)
+        self.alerts = FaultAlerts(self.feedback)
         self.storage.listener = self.alerts.storage_changed
         self.speaker.health.listener = self.alerts.speech_changed
         if self.storage.problem:  # the journal could not be opened: said after "ready"
             self.alerts.storage_changed(self.storage.problem)
+        self.memory: MemoryStore | None = None
         if settings.memory.enabled:
             memory_path = settings.memory.path or str(self.run_dir / "memory.sqlite3")
-            self.vest.memory = MemoryStore(
+            self.memory = MemoryStore(
                 Path(memory_path).expanduser(),
                 storage=self.storage,
                 on_damaged=self.alerts.memory_damaged,
             )
         self.system_power = make_system_power(settings.power, self.journal, self.request_stop)
-        self.shutdown = SafeShutdown(self.vest, self.system_power, self.run_dir)
+        self.shutdown = SafeShutdown(self.feedback, self.memory, self.system_power, self.run_dir)
         gauge = make_gauge(settings.power, self.pins)
-        self.power = PowerMonitor(self.vest, gauge, self.shutdown.begin)
-        self.vest.battery = self.power.status
+        self.power = PowerMonitor(self.feedback, settings.power, gauge, self.shutdown.begin)
         self.microphone = MicrophoneService(
             make_microphone(settings.microphone),
             self.journal,
@@ -174,9 +162,29 @@ class VestApp:
             self.journal,
             on_failed=self._stt_failed,
         )
-        self.vest.microphone, self.vest.stt = self.microphone, self.stt
-        self.vest.parts_ready = self._parts_ready
-        self.controller = Controller(self.vest, self.inputs)
+        self.pad_feedback = PadFeedback(self.feedback, self.inputs)
+        self.gamepad: EvdevGamepad | BlePad | None = None
+        configured_pad = self.make_gamepad()
+        self.menu = SpokenMenu(self.speaker, self.phrases, self.journal)
+        self.vest = Vest(
+            settings,
+            self.phrases,
+            self.journal,
+            self.speaker,
+            self.haptics,
+            self.camera,
+            self.llm,
+            self.vision,
+            make_ocr(settings.vision, self.phrases.language),
+            memory=self.memory,
+            microphone=self.microphone,
+            stt=self.stt,
+            choose=self.menu.choose,
+            parts_ready=self._parts_ready,
+            gamepad=lambda: self.gamepad,
+            battery=self.power.status,
+        )
+        self.controller = Controller(self.vest, self.inputs, self.menu)
         socket_path = Path(settings.input.socket_path or self.run_dir / "control.sock")
         self.control_socket = ControlSocket(
             socket_path,
@@ -197,10 +205,8 @@ class VestApp:
             self.vision,
             self.controller,
         ]
-        self.pad_feedback = PadFeedback(self.vest, self.inputs, self._tell)
-        self.gamepad = self.make_gamepad()
-        if self.gamepad is not None:
-            self.wearer_facing.append(self.gamepad)
+        if configured_pad is not None:
+            self.wearer_facing.append(configured_pad)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -210,20 +216,10 @@ class VestApp:
     ) -> EvdevGamepad | BlePad | None:
         """The gamepad service (`status` reports it) as configured, or as `settings` say;
         `backends` may replace how devices are reached (`vestsight.gamepad.make_gamepad`)."""
-        pad = make_gamepad(settings or self.settings.gamepad, self.pad_feedback, **backends)
-        self.vest.gamepad = pad
-        return pad
-
-    def _tell(self, text: str) -> None:
-        """Say `text` now, or right after "ready" while the vest is starting."""
-        self._told(text)
-
-    def _told(self, text: str) -> Utterance | None:
-        """`_tell`, with the utterance when it is said now (None: after "ready")."""
-        if self._announced:
-            return self.speaker.say(text, source="system")
-        self._startup_notes.append(text)
-        return None
+        self.gamepad = make_gamepad(
+            settings or self.settings.gamepad, self.pad_feedback, **backends
+        )
+        return self.gamepad
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -252,7 +248,7 @@ class VestApp:
             self.supervisor.start(self.stt)
         self.supervisor.start(self.system_power)
         if (last := self.shutdown.last_shutdown()) is not None:
-            self._startup_notes.append(last)
+            self.feedback.say_text(last, after_ready=True)
         alive = FaultAlerts.watchdog_check(self.supervisor, [s.name for s in self.wearer_facing])
         watchdog = asyncio.create_task(
             self.notifier.run_watchdog(alive, self.alerts.watchdog_withheld), name="watchdog"
@@ -276,8 +272,8 @@ class VestApp:
             try:
                 await self.shutdown.close()
                 await self.supervisor.stop()
-                if self.vest.memory is not None:
-                    await self.vest.memory.close()
+                if self.memory is not None:
+                    await self.memory.close()
                 self.journal.publish("vest.stopped")
             finally:  # even when stopping itself fails or is cancelled
                 self.journal.close()
@@ -285,18 +281,16 @@ class VestApp:
 
     async def _open_memory(self) -> None:
         """Open the memory database and apply the wearer's saved preferences; never fatal."""
-        memory = self.vest.memory
-        if memory is None:
+        if self.memory is None:
             return
         try:
-            await memory.open()
+            await self.memory.open()
             await load_prefs(self.vest)
         except MemoryStorageError as err:  # said by FaultAlerts; each write tries again
             _LOGGER.error("Memory cannot be written now: %s", err)
-        except MemoryStoreError as err:
+        except MemoryStoreError as err:  # the store is unusable from now on
             _LOGGER.error("Memory unavailable: %s", err)
-            self.vest.memory = None
-            self._startup_notes.append(self.vest.phrases.spoken(err))
+            self.feedback.say_text(self.phrases.spoken(err), after_ready=True)
 
     async def _announce_ready(self) -> None:
         started = time.monotonic()
@@ -315,22 +309,20 @@ class VestApp:
             if not s.ready.is_set() or (s is self.speaker and self.speaker.broken)
         ]
         if missing:
-            phrases = self.vest.phrases
+            phrases = self.phrases
             names = phrases.join(phrases.word("services", s.name) for s in missing)
-            text = self.vest.phrases.say("ready_with_problems", parts=names)
+            text = self.phrases.say("ready_with_problems", parts=names)
             self.haptics.play("error")
         else:
-            text = self.vest.phrases.say("ready")
+            text = self.phrases.say("ready")
             self.haptics.play("ready")
             self.speaker.play_sound(earcons.render("ready", self.speaker.voice.volume), "ready")
         if self.llm.state in (LlmState.STARTING, LlmState.LOADING):
-            text += " " + self.vest.phrases.say("llm_loading")
+            text += " " + self.phrases.say("llm_loading")
         self.speaker.say(text, source="system")
         for problem in self.loaded.problems:
-            self.speaker.say(problem.spoken, source="config")
-        for note in self._startup_notes:
-            self.speaker.say(note, source="system")
-        self._announced = True
+            self.speaker.say(self.phrases.spoken(problem), source="config")
+        self.feedback.announce()  # what waited for "ready"
         seconds = time.monotonic() - started
         self.journal.publish(
             "vest.ready", seconds=round(seconds, 3), missing=[s.name for s in missing]
@@ -347,10 +339,10 @@ class VestApp:
             return  # it cannot be heard: the speech health makes it felt (FaultAlerts)
         self.haptics.play("error")
         if service is self.llm:
-            text = self.vest.phrases.say("llm_restarting")
+            text = self.phrases.say("llm_restarting")
         else:
-            text = self.vest.phrases.say(
-                "service_failed", name=self.vest.phrases.word("services", service.name)
+            text = self.phrases.say(
+                "service_failed", name=self.phrases.word("services", service.name)
             )
         if not self.speaker.is_pending(text):  # a command that failed with it may have said it
             self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
@@ -360,24 +352,18 @@ class VestApp:
 
     def _detector_unavailable(self, name: str, error: VisionError) -> None:
         self.journal.publish("vision.unavailable", detector=name, error=str(error))
-        self._tell(self.vest.phrases.spoken(error))
+        self.feedback.say_text(self.phrases.spoken(error), after_ready=True)
 
     def _llm_state_changed(self, state: LlmState, reason: str) -> None:
         if state is LlmState.READY:
-            self.speaker.say(self.vest.phrases.say("llm_ready"), source="system")
+            self.feedback.tell(say="llm_ready")
             if self.llm.vision_failed:
-                self.speaker.say(self.vest.phrases.say("llm_no_vision"), source="system")
+                self.feedback.tell(say="llm_no_vision")
         elif state is LlmState.FAILED:
-            self.haptics.play("error")
-            self.speaker.say(
-                self.vest.phrases.say(
-                    "llm_failed",
-                    reason=self.vest.phrases.spoken(self.llm.failure)
-                    if self.llm.failure
-                    else reason,
-                ),
-                priority=Priority.URGENT,
-                source="system",
+            failure = self.llm.failure
+            why = self.phrases.spoken(failure) if failure else reason
+            self.feedback.tell(
+                feel="error", say="llm_failed", values={"reason": why}, priority=Priority.URGENT
             )
 
     def _listener(self) -> Listener | None:
@@ -400,16 +386,15 @@ class VestApp:
         )
 
     def _microphone_missing(self, error: MicrophoneError) -> None:
-        self._tell(self.phrases.say("mic_missing"))
+        self.feedback.tell(say="mic_missing", after_ready=True)
 
     def _stt_failed(self, error: SttModelError) -> None:
-        self.haptics.play("error")
-        self._tell(self.phrases.say("stt_missing"))
+        self.feedback.tell(feel="error", say="stt_missing", after_ready=True)
 
     def _recording_unusable(self, error: RecordingFormatError) -> None:
-        self.journal.publish("voice.failed", error=str(error))
-        self.haptics.play("error")
-        self.speaker.say(self.phrases.say("recording_unusable"), source="voice")
+        self.feedback.tell(
+            "voice.failed", feel="error", say="recording_unusable", source="voice", error=str(error)
+        )
 
     def _power_command(self, request: dict[str, Any]) -> dict[str, Any]:
         """The control socket's ``battery`` and ``power_button`` (simulated vests only)."""
@@ -448,7 +433,7 @@ class VestApp:
             "controller": None
             if self.gamepad is None
             else {"connected": self.gamepad.connected, "battery": self.gamepad.battery_percent},
-            "language": self.vest.phrases.language,  # the wearer's choice, not the boot one
+            "language": self.phrases.language,  # the wearer's choice, not the boot one
             "stt": self.stt.state.value,
             "microphone": self.microphone.ready.is_set(),
             "battery": dataclasses.asdict(self.power.status()),

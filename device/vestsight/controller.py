@@ -3,7 +3,7 @@
 On every press, in this order and in the same loop iteration: the haptic acknowledgement
 starts, speech stops, the running command is cancelled (which cancels its generation). Then:
 
-- if a spoken menu is open, the D-pad moves through it, A picks, B cancels;
+- if a spoken menu is open (`vestsight.menu`), the D-pad moves through it, A picks, B cancels;
 - a button with a long-press command waits: released before `hold_ms`, it runs its short-press
   command; held, it buzzes a second time and runs its long-press command;
 - a button with a double-press command, once released, waits `double_ms` for a second press: if
@@ -24,42 +24,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
 
-from .aio import wait_within
-from .commands import COMMANDS, Vest
-from .commands.asking import ask
+from .commands import COMMANDS, Vest, ask
 from .errors import VestsightError
 from .inputs.events import Action, InputEvent, InputQueue, Source
+from .menu import SpokenMenu
 from .speech.speaker import Priority
 from .supervisor import Service
 
 _LOGGER = logging.getLogger(__name__)
 
-MENU_TIMEOUT_S = 30.0
-MENU_NEXT = frozenset({"right", "down", "r"})
-MENU_PREVIOUS = frozenset({"left", "up", "l"})
-MENU_PICK = frozenset({"a", "start", "main"})
-MENU_CANCEL = frozenset({"b", "stop"})
-
-
-@dataclass
-class _Menu:
-    options: list[str]
-    spoken: list[str]
-    picked: asyncio.Future[str | None]
-    index: int = 0
-    moved: bool = field(default=False)
-
 
 class Controller(Service):
     name = "controls"
-    spoken_name = "controls"
 
-    def __init__(self, vest: Vest, inputs: InputQueue) -> None:
+    def __init__(self, vest: Vest, inputs: InputQueue, menu: SpokenMenu) -> None:
         super().__init__()
         self._vest = vest
         self._inputs = inputs
+        self._menu = menu
         self._command: asyncio.Task[None] | None = None
         buttons = vest.settings.buttons
         self._maps = {Source.GAMEPAD: buttons.gamepad, Source.GPIO: buttons.gpio}
@@ -77,10 +60,8 @@ class Controller(Service):
         """A released press waiting for a second press (buttons with a double command)."""
         self._second_press: tuple[Source, str] | None = None
         """The second press of a double: its release does nothing."""
-        self._menu: _Menu | None = None
         self._talking: tuple[Source, str, asyncio.Event] | None = None
         """The push-to-talk button held down: its release ends the recording."""
-        vest.choose = self.choose
 
     @property
     def running_command(self) -> str | None:
@@ -119,7 +100,7 @@ class Controller(Service):
         self._forget_waiting()
         self._forget_tap()
         self._talking = None
-        if self._menu is not None and self._menu_press(event.button):
+        if self._menu.press(event.button):
             return
         self._cancel_command()
         if second:
@@ -225,52 +206,7 @@ class Controller(Service):
             _LOGGER.exception("Command %s crashed", command)  # a bug must still be heard
             vest.journal.publish("command.failed", command=command, error="crash")
             vest.haptics.play("error")
-            crashed = VestsightError("a bug")
-            vest.speaker.say(vest.phrases.spoken(crashed), priority=Priority.URGENT, source="error")
+            text = vest.phrases.word("errors", VestsightError.phrase)  # "something went wrong"
+            vest.speaker.say(text, priority=Priority.URGENT, source="error")
             return
         vest.journal.publish("command.done", command=command)
-
-    # --- spoken menus --------------------------------------------------------------------------
-
-    async def choose(self, prompt: str, options: list[str], spoken: list[str]) -> str | None:
-        """Say `prompt` and the first option; the buttons move, pick or cancel."""
-        vest = self._vest
-        if not options:
-            return None
-        menu = _Menu(options, spoken, asyncio.get_running_loop().create_future())
-        self._menu = menu
-        vest.journal.publish("menu.open", options=options)
-        vest.speaker.say(prompt, source="menu")
-        vest.speaker.say(spoken[0], source="menu")
-        vest.speaker.say(vest.phrases.say("choose_hint"), source="menu")
-        try:
-            picked = await wait_within(asyncio.shield(menu.picked), MENU_TIMEOUT_S)
-        except TimeoutError:
-            picked = None
-            vest.speaker.say(vest.phrases.say("cancelled"), source="menu")
-        finally:
-            if self._menu is menu:
-                self._menu = None
-            if not menu.picked.done():
-                menu.picked.set_result(None)
-            vest.journal.publish("menu.closed", picked=menu.picked.result())
-        return picked
-
-    def _menu_press(self, button: str) -> bool:
-        """Handle a press while a menu is open; False if it is not a menu button."""
-        menu = self._menu
-        assert menu is not None
-        if button in MENU_NEXT or button in MENU_PREVIOUS:
-            step = 1 if button in MENU_NEXT else -1
-            menu.index = (menu.index + step) % len(menu.options)
-            self._vest.speaker.say(menu.spoken[menu.index], source="menu")
-            return True
-        self._menu = None
-        if button in MENU_PICK:
-            menu.picked.set_result(menu.options[menu.index])
-            return True
-        menu.picked.set_result(None)
-        if button in MENU_CANCEL:
-            self._vest.speaker.say(self._vest.phrases.say("cancelled"), source="menu")
-            return True
-        return False  # another button: the menu closes and that button does its own work

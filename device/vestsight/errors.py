@@ -201,10 +201,14 @@ class MemoryStorageError(MemoryStoreError):
 
     spoken = "storage full: I can't remember new things"
     phrase = "storage_full"
+    phrase_table = "phrases"  # the same sentence FaultAlerts says when storage fails
 
     def __init__(self, message: str, *, reason: str, advice: str = "") -> None:
         super().__init__(message, advice=advice)
         self.reason = reason
+        if reason != "full":
+            self.spoken = "cannot write to storage: I can't remember new things"
+            self.phrase = "storage_unwritable"
 
 
 class MemoryDamagedError(MemoryStoreError):

@@ -84,10 +84,20 @@ class MemoryStore:
         """Settings not yet written (the disk was full): written with the next write."""
         self._kept: list[Path] = []
         """Damaged databases moved aside by the memory thread, not yet told."""
+        self._unusable: MemoryStoreError | None = None
+        self._closed = False
+
+    @property
+    def usable(self) -> bool:
+        """False once closed (a shutdown saved it) or when it could not be opened at all:
+        commands then treat memory as off."""
+        return self._unusable is None
 
     # Everything below `_in_thread` runs on the memory thread only.
 
     async def _in_thread(self, work: Callable[[sqlite3.Connection], T], *, writes: bool) -> T:
+        if self._closed:
+            raise MemoryStoreError("the memory is closed (the vest is shutting down)")
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(self._executor, self._with_db, work)
         try:
@@ -166,7 +176,15 @@ class MemoryStore:
         self._kept.append(kept)
 
     async def open(self) -> None:
-        await self._in_thread(lambda db: None, writes=False)
+        """Open (or create) the database. `MemoryStorageError`: the disk refuses writes now
+        (each write tries again); any other `MemoryStoreError` leaves the memory unusable."""
+        try:
+            await self._in_thread(lambda db: None, writes=False)
+        except MemoryStorageError:
+            raise
+        except MemoryStoreError as err:
+            self._unusable = err
+            raise
 
     async def remember(
         self, things: list[str], place: str, detail: str = "", seen_at: float | None = None
@@ -246,13 +264,21 @@ class MemoryStore:
         self._unsaved.clear()  # a failed commit raises before this line is reached
 
     async def close(self) -> None:
+        """Close the database (again: nothing); every later call raises `MemoryStoreError`."""
+        if self._closed:
+            return
+        self._unusable = self._unusable or MemoryStoreError("the memory was closed")
+
         def shut(db: sqlite3.Connection) -> None:
             db.close()
             self._db = None
 
-        if self._db is not None:
-            await self._in_thread(shut, writes=False)
-        self._executor.shutdown(wait=True)
+        try:
+            if self._db is not None:
+                await self._in_thread(shut, writes=False)
+        finally:
+            self._closed = True
+            self._executor.shutdown(wait=True)
 
 
 def open_database(path: Path) -> sqlite3.Connection:

@@ -9,10 +9,8 @@ service tells (`PadCallbacks`) and makes every state of the pad heard or felt, a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .commands.vest import Vest
 from .errors import VestsightError
+from .feedback import WearerFeedback
 from .inputs.events import (
     LOW_PAD_BATTERY_PERCENT,
     Action,
@@ -25,15 +23,11 @@ from .speech.speaker import Priority
 
 
 class PadFeedback:
-    """Turns what a gamepad service tells into input events, speech, haptics and journal records.
+    """Turns what a gamepad service tells into input events and `WearerFeedback`."""
 
-    `tell` says a sentence now, or right after "ready" while the vest is still starting.
-    """
-
-    def __init__(self, vest: Vest, inputs: InputQueue, tell: Callable[[str], None]) -> None:
-        self._vest = vest
+    def __init__(self, feedback: WearerFeedback, inputs: InputQueue) -> None:
+        self._feedback = feedback
         self._inputs = inputs
-        self._tell = tell
 
     def callbacks(self, origin: str) -> PadCallbacks:
         def submit(button: str, pressed: bool) -> None:
@@ -52,29 +46,38 @@ class PadFeedback:
 
     def _changed(self, change: str, name: str) -> None:
         """The wearer feels and hears the pad come and go (it sleeps when idle)."""
-        vest = self._vest
-        vest.journal.publish(f"controller.{change}", name=name)
-        vest.haptics.play(change)
-        vest.speaker.say(vest.phrases.say(f"controller_{change}"), source="system")
+        self._feedback.tell(
+            f"controller.{change}", feel=change, say=f"controller_{change}", name=name
+        )
 
     def _missing(self) -> None:
-        self._vest.journal.publish("controller.missing")
-        self._tell(self._vest.phrases.say("controller_missing"))
+        self._feedback.tell("controller.missing", say="controller_missing", after_ready=True)
 
     def _refused(self, name: str, address: str) -> None:
-        self._vest.journal.publish("controller.refused", name=name, address=address)
-        self._vest.haptics.play("error")
-        self._tell(self._vest.phrases.say("controller_refused"))
+        self._feedback.tell(
+            "controller.refused",
+            feel="error",
+            say="controller_refused",
+            after_ready=True,
+            name=name,
+            address=address,
+        )
 
     def _unusable(self, name: str, error: VestsightError) -> None:
-        vest = self._vest
-        vest.journal.publish("controller.unusable", name=name, error=str(error))
-        vest.haptics.play("error")
-        self._tell(vest.phrases.say("controller_unusable", reason=vest.phrases.spoken(error)))
+        reason = self._feedback.phrases.spoken(error)
+        self._feedback.tell(
+            "controller.unusable",
+            feel="error",
+            say="controller_unusable",
+            values={"reason": reason},
+            after_ready=True,
+            name=name,
+            error=str(error),
+        )
 
     def _battery(self, percent: int) -> None:
-        vest = self._vest
-        vest.journal.publish("controller.battery", percent=percent)
+        self._feedback.tell("controller.battery", percent=percent)
         if percent <= LOW_PAD_BATTERY_PERCENT:
-            text = vest.phrases.say("controller_battery_low", percent=percent)
-            vest.speaker.say(text, priority=Priority.URGENT, source="system")
+            self._feedback.tell(
+                say="controller_battery_low", values={"percent": percent}, priority=Priority.URGENT
+            )

@@ -41,8 +41,9 @@ from .battery.policy import (
     Thresholds,
     Warn,
 )
-from .commands.vest import Vest
 from .errors import BatteryError, InputError
+from .feedback import WearerFeedback
+from .settings import PowerSettings
 from .speech import earcons
 from .speech.speaker import Priority
 from .supervisor import Service
@@ -63,11 +64,11 @@ MAX_CHECKS = 20
 
 class PowerMonitor(Service):
     name = "power"
-    spoken_name = "power"
 
     def __init__(
         self,
-        vest: Vest,
+        feedback: WearerFeedback,
+        settings: PowerSettings,
         gauge: BatteryGauge,
         on_critical: Callable[[Critical], None],
         *,
@@ -76,9 +77,9 @@ class PowerMonitor(Service):
         read_timeout_s: float = READ_TIMEOUT_S,
     ) -> None:
         super().__init__()
-        self._vest = vest
+        self._feedback = feedback
         self.gauge = gauge
-        self._settings = settings = vest.settings.power
+        self._settings = settings
         self._on_critical = on_critical
         self._clock = clock
         self._system = system
@@ -148,9 +149,10 @@ class PowerMonitor(Service):
     async def run(self) -> None:
         if not self.gauge.reports_level:
             _LOGGER.warning("No battery gauge: the battery level cannot be told")
-            self._vest.journal.publish("power.no_gauge", backend=self.gauge.name)
+            self._feedback.tell(
+                "power.no_gauge", say="battery_unknown", source="power", backend=self.gauge.name
+            )
             self.ready.set()
-            self._say(self._vest.phrases.say("battery_unknown"), Priority.NORMAL)
             await asyncio.Future()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="battery")
         _LOGGER.info("Power monitor reading %s every %.0f s", self.gauge.description,
@@ -196,7 +198,7 @@ class PowerMonitor(Service):
         self._checked.set()
         if self.checks in self._asked:
             self._asked.discard(self.checks)
-            self._vest.journal.publish("power.checked", checks=self.checks)
+            self._feedback.journal.publish("power.checked", checks=self.checks)
 
     async def until_checked(self, count: int) -> None:
         """Wait until `count` readings have been tried since the monitor started."""
@@ -222,52 +224,65 @@ class PowerMonitor(Service):
             return
         self._journalled = key
         rate = self.drain.percent_per_hour()
-        self._vest.journal.publish(
+        self._feedback.journal.publish(
             "power.battery", percent=round(policy.level, 1), volts=policy.volts,
             plugged=policy.plugged, drain_per_hour=None if rate is None else round(rate, 2),
             seconds_left=self.status().seconds_left,
         )  # fmt: skip
 
     def _act(self, event: Event) -> None:
-        vest, journal, phrases = self._vest, self._vest.journal, self._vest.phrases
+        tell = self._feedback.tell
         if isinstance(event, Warn):
             key, pattern, priority = WARNINGS[min(event.level, len(WARNINGS) - 1)]
             _LOGGER.warning("Battery low: %d %%", event.percent)
-            journal.publish("power.warning", level=event.level, percent=event.percent)
-            vest.haptics.play(pattern)
-            volume = vest.speaker.voice.volume
-            vest.speaker.play_sound(earcons.render("low_battery", volume), "low battery",
-                                    priority=priority)  # fmt: skip
-            self._say(phrases.say(key, percent=event.percent), priority)
+            tell("power.warning", feel=pattern, level=event.level, percent=event.percent)
+            speaker = self._feedback.speaker
+            speaker.play_sound(
+                earcons.render("low_battery", speaker.voice.volume),
+                "low battery",
+                priority=priority,
+            )
+            tell(say=key, values={"percent": event.percent}, priority=priority, source="power")
         elif isinstance(event, PowerReturned):
-            journal.publish("power.charging", percent=event.percent)
             self.drain.reset()
-            vest.haptics.play("connected")
-            self._say(phrases.say("battery_charging", percent=event.percent), Priority.NORMAL)
+            tell(
+                "power.charging",
+                feel="connected",
+                say="battery_charging",
+                values={"percent": event.percent},
+                source="power",
+                percent=event.percent,
+            )
         elif isinstance(event, PowerLost):
-            journal.publish("power.unplugged", percent=event.percent)
-            vest.haptics.play("disconnected")
-            self._say(phrases.say("battery_unplugged", percent=event.percent), Priority.NORMAL)
+            tell(
+                "power.unplugged",
+                feel="disconnected",
+                say="battery_unplugged",
+                values={"percent": event.percent},
+                source="power",
+                percent=event.percent,
+            )
         elif isinstance(event, GaugeLost):
             _LOGGER.error("Battery level unknown (%s): %s", event.reason, event.detail)
-            journal.publish("power.gauge_lost", reason=event.reason, detail=event.detail)
-            vest.haptics.play("error")
-            self._say(phrases.say("battery_gauge_lost"), Priority.NORMAL)
+            tell(
+                "power.gauge_lost",
+                feel="error",
+                say="battery_gauge_lost",
+                source="power",
+                reason=event.reason,
+                detail=event.detail,
+            )
         elif isinstance(event, GaugeBack):
             _LOGGER.info("The battery gauge answers again")
-            journal.publish("power.gauge_back")
+            tell("power.gauge_back")
         elif isinstance(event, Rejected):
             self._rejections += 1
             log = _LOGGER.warning if self._rejections == 1 else _LOGGER.debug
             log("Battery reading not believed (%s): %r", event.reason, event.value)
-            journal.publish("power.rejected", value=event.value, reason=event.reason)
+            tell("power.rejected", value=event.value, reason=event.reason)
         elif isinstance(event, Critical):
-            _LOGGER.critical("Battery critical (%s): %d %%, %s V", event.reason, event.percent,
-                             event.volts)  # fmt: skip
-            journal.publish(
-                "power.critical", reason=event.reason, percent=event.percent, volts=event.volts
+            _LOGGER.critical(
+                "Battery critical (%s): %d %%, %s V", event.reason, event.percent, event.volts
             )
+            tell("power.critical", reason=event.reason, percent=event.percent, volts=event.volts)
             self._on_critical(event)
-
-    def _say(self, text: str, priority: Priority) -> None:
-        self._vest.speaker.say(text, priority=priority, source="power")

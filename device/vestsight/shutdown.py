@@ -21,8 +21,9 @@ from pathlib import Path
 from .aio import wait_within
 from .battery import SystemPower
 from .battery.policy import Critical
-from .commands.vest import Vest
 from .errors import MemoryStoreError, PowerOffError
+from .feedback import WearerFeedback
+from .memory import MemoryStore
 from .speech.speaker import Priority
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,8 +38,15 @@ NEXT_START = {"battery": "last_shutdown_battery", "supply": "last_shutdown_suppl
 
 
 class SafeShutdown:
-    def __init__(self, vest: Vest, system_power: SystemPower, run_dir: Path) -> None:
-        self._vest = vest
+    def __init__(
+        self,
+        feedback: WearerFeedback,
+        memory: MemoryStore | None,
+        system_power: SystemPower,
+        run_dir: Path,
+    ) -> None:
+        self._feedback = feedback
+        self._memory = memory
         self._power = system_power
         self._marker = run_dir / MARKER
         self._task: asyncio.Task[None] | None = None
@@ -57,11 +65,14 @@ class SafeShutdown:
             await self._power.power_off()
         except PowerOffError as err:
             _LOGGER.error("Could not power off: %s", err)
-            vest = self._vest
-            vest.journal.publish("power.poweroff_failed", error=str(err))
-            vest.haptics.play("error")
-            text = vest.phrases.say("shutdown_failed")
-            vest.speaker.say(text, priority=Priority.URGENT, source="power")
+            self._feedback.tell(
+                "power.poweroff_failed",
+                feel="error",
+                say="shutdown_failed",
+                priority=Priority.URGENT,
+                source="power",
+                error=str(err),
+            )
 
     async def _system_shutting_down(self) -> None:
         if self._task is not None:  # the vest's own power-off: said and saved already
@@ -74,33 +85,31 @@ class SafeShutdown:
         await asyncio.shield(self._prepared)
 
     async def _say_and_save(self, reason: str, percent: int | None) -> None:
-        vest = self._vest
+        wearer = self._feedback
         self.reason = reason
         _LOGGER.warning("Shutting down (%s)", reason)
-        vest.journal.publish("power.shutdown", reason=reason, percent=percent)
-        vest.speaker.stop()
-        vest.haptics.play("battery_critical" if reason in NEXT_START else "disconnected")
-        said = vest.speaker.say(
-            vest.phrases.say(SAID[reason]), priority=Priority.URGENT, source="power"
-        )
+        wearer.journal.publish("power.shutdown", reason=reason, percent=percent)
+        wearer.speaker.stop()  # nothing else is worth hearing now
+        feel = "battery_critical" if reason in NEXT_START else "disconnected"
+        said = wearer.tell(feel=feel, say=SAID[reason], priority=Priority.URGENT, source="power")
+        assert said is not None  # said at once, never held for "ready"
         if reason in NEXT_START:
             await asyncio.to_thread(self._write_marker, reason, percent)
         await self._save()
         with contextlib.suppress(TimeoutError):
             await wait_within(asyncio.shield(said.finished), SAY_TIMEOUT_S)
-        vest.journal.publish("power.saved", reason=reason)
+        wearer.journal.publish("power.saved", reason=reason)
 
     async def _save(self) -> None:
-        vest = self._vest
-        memory, vest.memory = vest.memory, None  # nothing writes to it from here on
-        if memory is not None:
+        journal, memory = self._feedback.journal, self._memory
+        if memory is not None:  # closed: nothing writes to it from here on
             try:
                 await wait_within(memory.close(), SAVE_TIMEOUT_S)
             except (MemoryStoreError, TimeoutError) as err:
                 _LOGGER.error("Memory not closed cleanly before the shutdown: %s", err)
-        if vest.journal.path is not None:
+        if journal.path is not None:
             try:
-                await wait_within(asyncio.to_thread(_sync, vest.journal.path), SAVE_TIMEOUT_S)
+                await wait_within(asyncio.to_thread(_sync, journal.path), SAVE_TIMEOUT_S)
             except (OSError, TimeoutError) as err:
                 _LOGGER.error("Journal not synced before the shutdown: %s", err)
 
@@ -132,8 +141,8 @@ class SafeShutdown:
         except (ValueError, AttributeError):
             reason = None
         key = NEXT_START.get(reason if isinstance(reason, str) else "", "last_shutdown_battery")
-        self._vest.journal.publish("power.last_shutdown", reason=reason)
-        return self._vest.phrases.say(key)
+        self._feedback.journal.publish("power.last_shutdown", reason=reason)
+        return self._feedback.phrases.say(key)
 
     async def close(self) -> None:
         """The app is stopping: let a shutdown in progress finish its part, or end it."""

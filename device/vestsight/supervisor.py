@@ -31,9 +31,8 @@ class Service(abc.ABC):
     """A long-lived part of the vest run by the supervisor."""
 
     name: str = "service"
-    """Task name, used in logs and the journal."""
-    spoken_name: str = "service"
-    """What the wearer hears when it fails, e.g. "camera"."""
+    """Task name, used in logs and the journal; what the wearer hears when it fails is the
+    language file's [services] entry of this name."""
 
     def __init__(self) -> None:
         self.ready = asyncio.Event()

@@ -120,23 +120,7 @@ async def vest_process(
     config = config or config_for(folder, overrides)
     socket = socket or folder / "run" / "control.sock"
     log = folder / "vest.log"
-    environment = {
-        **{k: v for k, v in os.environ.items() if k not in OUTSIDE},
-        "PYTHONPATH": str(REPO / "device"),
-        **(env or {}),
-    }
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "vestsight",
-            "--config",
-            str(config),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-            env=environment,
-        )
+    process = await spawn_vest(config, log, env)
     try:
         client = await asyncio.wait_for(_connect(socket, process, log), START_TIMEOUT)
         vest = VestProcess(process, client, log, config, socket)
@@ -156,6 +140,22 @@ async def vest_process(
             assert process.returncode == 0, f"the vest exited with {process.returncode}"
     finally:
         await stop(process)
+
+
+async def spawn_vest(
+    config: Path, log: Path, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """The vest as the card runs it (``python -m vestsight --config``), its output in `log`."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if k not in OUTSIDE},
+        "PYTHONPATH": str(REPO / "device"),
+        **(env or {}),
+    }
+    with log.open("wb") as output:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "vestsight", "--config", str(config),
+            stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=output, env=environment,
+        )  # fmt: skip
 
 
 async def _connect(socket: Path, process: asyncio.subprocess.Process, log: Path) -> VestClient:

@@ -4,14 +4,19 @@ a damaged database, a kill -9 while writing; and the data is the vest user's alo
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import stat
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO, event
-from tests.faults.harness import START_TIMEOUT, config_for, journal_records, stop, vest_process
+from tests.conftest import event
+from tests.faults.harness import (
+    START_TIMEOUT,
+    config_for,
+    journal_records,
+    spawn_vest,
+    stop,
+    vest_process,
+)
 from vestsight.memory import open_database
 
 DAMAGED = "The memory file was damaged; I kept it aside and started a new one."
@@ -42,17 +47,7 @@ async def test_a_socket_path_on_the_memory_database_never_deletes_it(tmp_path: P
     saved_database(memory)
     config = config_for(tmp_path, {"input": {"socket_path": str(memory)}})
     journal = run / "journal.jsonl"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "vestsight",
-        "--config",
-        str(config),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO / "device")},
-    )
+    process = await spawn_vest(config, tmp_path / "vest.log")
     taken = "The control socket's path is taken by a file; the control socket is off."
 
     async def said_taken() -> None:

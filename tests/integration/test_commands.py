@@ -82,7 +82,7 @@ async def test_rate_volume_and_detail_change_and_survive_a_restart(tmp_path: Pat
         assert app.speaker.voice.rate == 200
     async with running_vest(tmp_path, NO_MODEL) as (app, client, _startup):
         assert (app.speaker.voice.rate, app.speaker.voice.volume) == (200, 120)
-        assert app.vest.prefs.verbosity == "detailed"
+        assert app.vest.session.prefs.verbosity == "detailed"
         for _ in range(8):  # the rate stops at its limit, and says so by not moving
             t = await client.tap("down")
             await finished(client, "slower", t)

@@ -75,7 +75,7 @@ async def test_warnings_charging_and_a_safe_shutdown_said_at_the_next_start(
         await client.expect(event("haptic", pattern="battery_critical"), shutdown["mono"])
         saved = await client.expect(event("power.saved", reason="battery"), t)
         await client.expect(event("power.poweroff"), saved["mono"])
-        assert app.vest.memory is None  # closed before the power-off: nothing writes to it
+        assert app.vest.usable_memory is None  # closed before the power-off: nothing writes to it
     run = tmp_path / "run"
     assert not (run / "memory.sqlite3-wal").exists()  # checkpointed into the file, closed
     with sqlite3.connect(run / "memory.sqlite3") as db:

@@ -149,7 +149,7 @@ async def test_read_text_piece_by_piece_then_continue(tmp_path: Path) -> None:
         await client.expect(event("command.done", command="continue"), t)
         second_piece = [r["text"] for r in client.since(t) if r["event"] == "speech.queued"]
         assert second_piece and second_piece[0] not in first_piece
-        while app.vest.reading:
+        while app.vest.session.reading:
             t = await client.tap("r")
             await client.expect(event("command.done", command="continue"), t)
         end = [r["text"] for r in client.since(t) if r["event"] == "speech.queued"][-1]

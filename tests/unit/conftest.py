@@ -17,6 +17,7 @@ from vestsight.gpio.haptics import HapticMotor
 from vestsight.gpio.pins import Pins
 from vestsight.inputs.events import InputQueue
 from vestsight.journal import Journal
+from vestsight.menu import SpokenMenu
 from vestsight.phrases import Phrases
 from vestsight.settings import Settings
 from vestsight.speech.output import WavFileOutput
@@ -40,11 +41,14 @@ async def vest(tmp_path: Path, journal: Journal):
     camera = CameraService(PhotoCamera("", 320, 240))
     llm = ScriptedLlm(journal, TOKENS, gate_at=5)
     vision = VisionService([FaceDetector(0.5)], lambda name, error: None)
+    phrases = Phrases("en")
+    menu = SpokenMenu(speaker, phrases, journal)
     vest = Vest(
-        settings, Phrases("en"), journal, speaker, haptics, camera, llm, vision, TesseractOcr("eng")
-    )
+        settings, phrases, journal, speaker, haptics, camera, llm, vision, TesseractOcr("eng"),
+        choose=menu.choose,
+    )  # fmt: skip
     inputs = InputQueue()
-    controller = Controller(vest, inputs)
+    controller = Controller(vest, inputs, menu)
     services = [speaker, haptics, camera, llm, vision, controller]
     tasks = [asyncio.create_task(s.run()) for s in services]
     await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in services)), TIMEOUT)

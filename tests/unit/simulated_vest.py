@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from vestsight.commands import Vest
+from vestsight.feedback import WearerFeedback
 from vestsight.journal import Journal
 from vestsight.llm import protocol
 from vestsight.llm.client import Generation, LlmClient, LlmState
@@ -66,3 +68,11 @@ class ScriptedLlm(LlmClient):
 
 
 TOKENS = ["The", " door", " is", " open", ".", " A", " chair", " stands", " left", ".", " End", "."]
+
+
+def feedback_of(vest: Vest) -> WearerFeedback:
+    """What the app builds for the vest's state changes, on the test vest's parts (already
+    "ready": sentences are said at once)."""
+    feedback = WearerFeedback(vest.journal, vest.speaker, vest.haptics, vest.phrases)
+    feedback.announce()
+    return feedback

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -48,12 +49,13 @@ class HeardStt(SpeechRecognizer):
 @contextlib.asynccontextmanager
 async def listening(
     vest: Vest, journal: Journal, text: str = "What colour is the cup?"
-) -> AsyncIterator[tuple[SimulatedMicrophone, HeardStt]]:
+) -> AsyncIterator[tuple[Vest, SimulatedMicrophone, HeardStt]]:
+    """`vest` with a simulated microphone and speech-to-text that hears `text` (same session)."""
     microphone = SimulatedMicrophone()
-    vest.microphone = MicrophoneService(microphone, journal)
-    vest.microphone.ready.set()
-    vest.stt = HeardStt(journal, text)
-    yield microphone, vest.stt
+    service = MicrophoneService(microphone, journal)
+    service.ready.set()
+    stt = HeardStt(journal, text)
+    yield dataclasses.replace(vest, microphone=service, stt=stt), microphone, stt
 
 
 async def ask_with(vest: Vest, microphone: SimulatedMicrophone, pcm: bytes) -> None:
@@ -67,8 +69,8 @@ async def ask_with(vest: Vest, microphone: SimulatedMicrophone, pcm: bytes) -> N
 async def test_a_question_goes_to_the_model_with_what_is_in_view(vest, journal: Journal) -> None:
     the_vest, _inputs, llm = vest
     llm.gate.set()
-    async with listening(the_vest, journal) as (microphone, stt), recording(journal) as log:
-        await ask_with(the_vest, microphone, spoken_pcm("What colour is the cup?"))
+    async with listening(the_vest, journal) as (asking, microphone, stt), recording(journal) as log:
+        await ask_with(asking, microphone, spoken_pcm("What colour is the cup?"))
         await log.expect(event("speech.queued", source="llm"))
     order = [r["event"] for r in log.history if r["event"].startswith("voice.")]
     assert order == ["voice.listening", "voice.recorded", "voice.heard"]
@@ -81,14 +83,14 @@ async def test_a_question_goes_to_the_model_with_what_is_in_view(vest, journal: 
     assert "You asked: What colour is the cup?" in said
     assert "My question: What colour is the cup?" in llm.prompts[-1]
     assert "in English" in llm.prompts[-1]
-    assert the_vest.last_exchange[-1]["role"] == "assistant"
+    assert the_vest.session.last_exchange[-1]["role"] == "assistant"
     assert stt.heard and len(stt.heard[0]) > 32000  # the recording, not silence
 
 
 async def test_a_follow_up_question_carries_the_previous_exchange(vest, journal: Journal) -> None:
     the_vest, _inputs, llm = vest
     llm.gate.set()
-    the_vest.last_exchange = [
+    the_vest.session.last_exchange = [
         {"role": "system", "content": "system"},
         {"role": "user", "content": "Describe it."},
         {"role": "assistant", "content": "A red cup on a table."},
@@ -101,16 +103,16 @@ async def test_a_follow_up_question_carries_the_previous_exchange(vest, journal:
         return generate(messages, **kwargs)  # type: ignore[arg-type]
 
     llm.generate = spying  # type: ignore[method-assign]
-    async with listening(the_vest, journal, "Is it full?") as (microphone, _stt):
-        await ask_with(the_vest, microphone, spoken_pcm("Is it full?"))
+    async with listening(the_vest, journal, "Is it full?") as (asking, microphone, _stt):
+        await ask_with(asking, microphone, spoken_pcm("Is it full?"))
     assert [m["role"] for m in seen[0]] == ["system", "user", "assistant", "user"]
     assert seen[0][2]["content"] == "A red cup on a table."
 
 
 async def test_silence_is_not_sent_to_speech_recognition(vest, journal: Journal) -> None:
     the_vest, _inputs, llm = vest
-    async with listening(the_vest, journal) as (microphone, stt), recording(journal) as log:
-        await ask_with(the_vest, microphone, silence(1.0))
+    async with listening(the_vest, journal) as (asking, microphone, stt), recording(journal) as log:
+        await ask_with(asking, microphone, silence(1.0))
     said = [r["text"] for r in log.history if r["event"] == "speech.queued"]
     assert "I didn't catch that." in said
     assert not stt.heard and not llm.prompts
@@ -119,8 +121,11 @@ async def test_silence_is_not_sent_to_speech_recognition(vest, journal: Journal)
 
 async def test_nothing_heard_in_a_recording_is_said(vest, journal: Journal) -> None:
     the_vest, _inputs, llm = vest
-    async with listening(the_vest, journal, "") as (microphone, stt), recording(journal) as log:
-        await ask_with(the_vest, microphone, spoken_pcm("Mm."))
+    async with (
+        listening(the_vest, journal, "") as (asking, microphone, stt),
+        recording(journal) as log,
+    ):
+        await ask_with(asking, microphone, spoken_pcm("Mm."))
     assert stt.heard and not llm.prompts
     assert "I didn't catch that." in [
         r["text"] for r in log.history if r["event"] == "speech.queued"
@@ -130,8 +135,8 @@ async def test_nothing_heard_in_a_recording_is_said(vest, journal: Journal) -> N
 async def test_a_clipped_recording_is_said_and_still_heard(vest, journal: Journal) -> None:
     the_vest, _inputs, llm = vest
     llm.gate.set()
-    async with listening(the_vest, journal) as (microphone, stt), recording(journal) as log:
-        await ask_with(the_vest, microphone, louder(spoken_pcm("What colour is the cup?"), 40))
+    async with listening(the_vest, journal) as (asking, microphone, stt), recording(journal) as log:
+        await ask_with(asking, microphone, louder(spoken_pcm("What colour is the cup?"), 40))
     said = [r["text"] for r in log.history if r["event"] == "speech.queued"]
     assert any("too loud" in text for text in said)
     assert stt.heard and llm.prompts
@@ -141,9 +146,9 @@ async def test_transcription_failing_is_said_and_nothing_else_breaks(
     vest, journal: Journal
 ) -> None:
     the_vest, inputs, _llm = vest
-    async with listening(the_vest, journal) as (microphone, stt), recording(journal) as log:
+    async with listening(the_vest, journal) as (asking, microphone, stt), recording(journal) as log:
         stt.error = SttError("took too long")
-        await ask_with(the_vest, microphone, spoken_pcm("Is the door open?"))
+        await ask_with(asking, microphone, spoken_pcm("Is the door open?"))
         await log.expect(event("speech.queued", text="Speech recognition failed; ask again."))
         await log.expect(event("haptic", pattern="error"))
         press(inputs, "l")  # repeat still works
@@ -165,9 +170,12 @@ async def test_a_question_that_cannot_be_heard_says_why(
     vest, journal: Journal, state: SttState, said: str
 ) -> None:
     the_vest, _inputs, _llm = vest
-    async with listening(the_vest, journal) as (_microphone, stt), recording(journal) as log:
+    async with (
+        listening(the_vest, journal) as (asking, _microphone, stt),
+        recording(journal) as log,
+    ):
         stt.state = state
-        await asyncio.wait_for(ask(the_vest, asyncio.Event()), TIMEOUT)
+        await asyncio.wait_for(ask(asking, asyncio.Event()), TIMEOUT)
     assert [r["text"] for r in log.history if r["event"] == "speech.queued"] == [said]
 
 
@@ -181,8 +189,8 @@ async def test_push_to_talk_short_press_keeps_its_command_and_hold_asks(
     the_vest, _inputs, llm = vest
     llm.gate.set()
     async with (
-        listening(the_vest, journal) as (microphone, _stt),
-        controller_with(the_vest, hold_ms=300) as inputs,
+        listening(the_vest, journal) as (asking, microphone, _stt),
+        controller_with(asking, hold_ms=300) as inputs,
         recording(journal) as log,
     ):
         press(inputs, "r")  # a short press: "continue", as before
@@ -200,8 +208,8 @@ async def test_push_to_talk_short_press_keeps_its_command_and_hold_asks(
 async def test_any_other_press_cancels_the_question(vest, journal: Journal) -> None:
     the_vest, _inputs, llm = vest
     async with (
-        listening(the_vest, journal) as (microphone, stt),
-        controller_with(the_vest, hold_ms=300) as inputs,
+        listening(the_vest, journal) as (asking, microphone, stt),
+        controller_with(asking, hold_ms=300) as inputs,
         recording(journal) as log,
     ):
         microphone.play(spoken_pcm("What colour is the cup?"))

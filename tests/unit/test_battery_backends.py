@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TIMEOUT, event, recording
+from tests.unit.simulated_vest import feedback_of
 from vestsight.battery import SimulatedPower, make_gauge
 from vestsight.battery.base import GaugeReading
 from vestsight.battery.max1704x import SOC, VCELL, VERSION, Max1704xGauge
@@ -104,7 +105,7 @@ async def test_the_safe_shutdown_notes_why_for_the_next_start(
     the_vest, _inputs, _llm = vest
     stopped = asyncio.Event()
     power = SimulatedPower(journal, stopped.set)
-    shutdown = SafeShutdown(the_vest, power, tmp_path)
+    shutdown = SafeShutdown(feedback_of(the_vest), the_vest.memory, power, tmp_path)
     async with recording(journal) as log:
         shutdown.begin(Critical("battery", 2, 3.25))
         shutdown.begin(Critical("battery", 1, 3.2))  # once only
@@ -119,7 +120,9 @@ async def test_the_safe_shutdown_notes_why_for_the_next_start(
     ]
     await shutdown.close()
 
-    again = SafeShutdown(the_vest, SimulatedPower(journal, stopped.set), tmp_path)
+    again = SafeShutdown(
+        feedback_of(the_vest), the_vest.memory, SimulatedPower(journal, stopped.set), tmp_path
+    )
     assert again.last_shutdown() == "Vestsight had shut down because the battery was empty."
     assert again.last_shutdown() is None  # said once
     (tmp_path / MARKER).write_text("{not json")  # a note cut short: still said, never a crash
@@ -133,7 +136,9 @@ async def test_a_refused_power_off_is_said(vest, journal: Journal, tmp_path: Pat
         async def power_off(self) -> None:
             raise PowerOffError("logind refused", advice="check the polkit rule")
 
-    shutdown = SafeShutdown(the_vest, Refusing(journal, lambda: None), tmp_path)
+    shutdown = SafeShutdown(
+        feedback_of(the_vest), the_vest.memory, Refusing(journal, lambda: None), tmp_path
+    )
     async with recording(journal) as log:
         shutdown.begin(Critical("supply", 8, None))
         await log.expect(event("power.poweroff_failed"))

@@ -23,6 +23,7 @@ from vestsight.commands import Vest
 from vestsight.controller import Controller
 from vestsight.inputs.events import Action, InputEvent, InputQueue, Source
 from vestsight.journal import Journal
+from vestsight.menu import SpokenMenu
 from vestsight.settings import ButtonMapSettings
 
 
@@ -87,9 +88,11 @@ async def test_a_new_press_cancels_generation_and_speech(vest, journal: Journal)
         assert cut["outcome"] == "interrupted"
         repeated = await log.expect(event("speech.start", source="repeat"))
     assert llm.cancelled and not llm.finished
-    assert the_vest.last_answer[1] == "The door is open."
-    assert the_vest.last_answer[0] == "Person at 12 o'clock, within arm's reach, facing you."
-    assert repeated["text"] == the_vest.last_answer[0]
+    assert the_vest.session.last_answer[1] == "The door is open."
+    assert (
+        the_vest.session.last_answer[0] == "Person at 12 o'clock, within arm's reach, facing you."
+    )
+    assert repeated["text"] == the_vest.session.last_answer[0]
 
 
 async def test_a_failing_command_is_heard_and_felt(vest, journal: Journal, monkeypatch) -> None:
@@ -133,7 +136,9 @@ async def controller_with(vest: Vest, **buttons: object) -> AsyncIterator[InputQ
         vest.settings, buttons=dataclasses.replace(vest.settings.buttons, **buttons)
     )
     inputs = InputQueue()
-    controller = Controller(dataclasses.replace(vest, settings=settings), inputs)
+    menu = SpokenMenu(vest.speaker, vest.phrases, vest.journal)
+    own = dataclasses.replace(vest, settings=settings, choose=menu.choose)
+    controller = Controller(own, inputs, menu)
     task = asyncio.create_task(controller.run())
     try:
         yield inputs

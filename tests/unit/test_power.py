@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TIMEOUT, RecordLog, event, recording
+from tests.unit.simulated_vest import feedback_of
 from vestsight.battery import GaugeReading, NoGauge, SimulatedBattery
 from vestsight.battery.base import BatteryGauge, BatteryStatus
 from vestsight.battery.policy import Critical
@@ -43,7 +44,13 @@ async def monitoring(
 ) -> AsyncIterator[tuple[PowerMonitor, list[Critical]]]:
     criticals: list[Critical] = []
     monitor = PowerMonitor(
-        vest, gauge, criticals.append, clock=clock or FakeClock(), system=steady_supply, **kw
+        feedback_of(vest),
+        vest.settings.power,
+        gauge,
+        criticals.append,
+        clock=clock or FakeClock(),
+        system=steady_supply,
+        **kw,
     )
     task = asyncio.create_task(monitor.run())
     try:

@@ -16,7 +16,6 @@ class FlakyService(Service):
     """Fails `failures` times, then stays up."""
 
     name = "flaky"
-    spoken_name = "camera"
 
     def __init__(self, failures: int) -> None:
         super().__init__()
@@ -43,7 +42,7 @@ async def test_failing_service_is_restarted_with_backoff_and_announced(journal: 
     supervisor = Supervisor(
         journal,
         lambda service, error, restart, delay: told.append(
-            (service.spoken_name, str(error), restart, delay)
+            (service.name, str(error), restart, delay)
         ),
         Backoff(delays=(0.01, 0.02, 0.03)),
     )
@@ -55,10 +54,10 @@ async def test_failing_service_is_restarted_with_backoff_and_announced(journal: 
     assert service.starts == 5
     assert [r["restart"] for r in failed] == [1, 2, 3, 4]
     assert told == [
-        ("camera", "unplugged #1", 1, 0.01),
-        ("camera", "unplugged #2", 2, 0.02),
-        ("camera", "unplugged #3", 3, 0.03),
-        ("camera", "unplugged #4", 4, 0.03),
+        ("flaky", "unplugged #1", 1, 0.01),
+        ("flaky", "unplugged #2", 2, 0.02),
+        ("flaky", "unplugged #3", 3, 0.03),
+        ("flaky", "unplugged #4", 4, 0.03),
     ]
     assert supervisor.tasks["flaky"].get_name() == "flaky"
     await supervisor.stop()

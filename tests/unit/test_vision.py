@@ -23,7 +23,7 @@ from vestsight.settings import VisionSettings
 from vestsight.vision import make_detectors
 from vestsight.vision.detections import Box, Detection, Scene
 from vestsight.vision.detectors import Detector, FaceDetector, ObjectDetector
-from vestsight.vision.faults import FrameRejected, ModelDamaged, VisionTimeout, in_language
+from vestsight.vision.faults import FrameRejected, ModelDamaged, VisionTimeout
 from vestsight.vision.object_models import (
     EFFICIENTDET,
     ObjectDetectors,
@@ -272,7 +272,7 @@ async def test_a_late_detector_is_left_out_and_named_and_the_rest_is_said() -> N
         with pytest.raises(VisionTimeout) as caught:  # nobody else was asked: nothing in time
             await asyncio.wait_for(service.analyse(numbered(4), ["gate"], 0.3), TIMEOUT)
         assert caught.value.spoken == "Vision did not answer in time."
-        assert in_language(caught.value, Phrases("ru")).spoken == "Зрение не ответило вовремя."
+        assert Phrases("ru").spoken(caught.value) == "Зрение не ответило вовремя."
         gate.release.set()
         # Once it answers again it is back (a long limit: it is not late, only busy).
         scene = await asyncio.wait_for(service.analyse(numbered(3), timeout_s=TIMEOUT), TIMEOUT)
@@ -325,7 +325,7 @@ async def test_a_frame_of_the_wrong_type_or_size_is_refused_and_said(pixels) -> 
     with pytest.raises(FrameRejected) as caught:
         await asyncio.wait_for(service.analyse(frame), TIMEOUT)
     assert caught.value.spoken == "The camera picture cannot be used."
-    assert in_language(caught.value, Phrases("ru")).spoken == "Снимок камеры непригоден."
+    assert Phrases("ru").spoken(caught.value) == "Снимок камеры непригоден."
     await stopped(task)
 
 

@@ -32,7 +32,6 @@ async def _nothing() -> None:
 
 class SystemPower(Service):
     name = "system-power"
-    spoken_name = "system-power"
 
     def __init__(self) -> None:
         super().__init__()

@@ -160,7 +160,7 @@ async def _look(vest: Vest) -> _View:
 async def _answer_question(vest: Vest, question: str, looking: asyncio.Task[_View]) -> None:
     phrases = vest.phrases
     answer: list[str] = []
-    vest.last_answer = answer
+    vest.session.last_answer = answer
     if vest.settings.stt.say_question:
         vest.speaker.say(phrases.say("you_asked", question=question), source="voice")
     view = await looking
@@ -196,10 +196,10 @@ async def _read_in_view(vest: Vest, view: _View) -> None:
     chunks = reading_chunks(text, vest.phrases.language, vest.settings.vision.read_chunk_chars)
     vest.journal.publish("voice.read", chars=len(text))
     if not chunks:
-        vest.reading = []
+        vest.session.reading = []
         vest.speaker.say(vest.phrases.say("no_text"), source="read")
         return
-    vest.reading = chunks
+    vest.session.reading = chunks
     await continue_(vest)
 
 
@@ -230,9 +230,9 @@ def ask_messages(
         findings=" ".join(findings) or none,
         text=text or none,
         question=question,
-        length=phrases.word("lengths", vest.prefs.verbosity),
+        length=phrases.word("lengths", vest.session.prefs.verbosity),
     )
-    earlier = [m for m in vest.last_exchange if m["role"] != "system"]
+    earlier = [m for m in vest.session.last_exchange if m["role"] != "system"]
     return [
         {"role": "system", "content": phrases.prompt("system")},
         *earlier,
@@ -252,4 +252,6 @@ async def _model_answer(
     finally:
         vest.haptics.stop("thinking")
         said = " ".join(answer)
-        vest.last_exchange = [*messages, {"role": "assistant", "content": said}] if said else []
+        vest.session.last_exchange = (
+            [*messages, {"role": "assistant", "content": said}] if said else []
+        )

@@ -17,10 +17,10 @@ async def stop(vest: Vest) -> None:
 
 
 async def repeat(vest: Vest) -> None:
-    if not vest.last_answer:
+    if not vest.session.last_answer:
         vest.speaker.say(vest.phrases.say("nothing_to_repeat"), source="command")
         return
-    vest.say_all(vest.last_answer, "repeat")
+    vest.say_all(vest.session.last_answer, "repeat")
 
 
 async def help_(vest: Vest) -> None:
@@ -52,7 +52,7 @@ async def help_(vest: Vest) -> None:
         for button in talk
         if button and vest.settings.stt.enabled
     ]
-    vest.last_answer = lines
+    vest.session.last_answer = lines
     vest.say_all(lines, "command")
 
 
@@ -78,7 +78,7 @@ async def status(vest: Vest) -> None:
         parts.append(phrases.say("status_broken", parts=names))
     else:
         parts.append(phrases.say("status_working"))
-    pad = vest.gamepad
+    pad = vest.gamepad()
     if pad is not None and not pad.connected:
         parts.append(phrases.say("status_no_controller"))
     elif pad is not None and pad.battery_percent is not None:
@@ -87,7 +87,7 @@ async def status(vest: Vest) -> None:
         parts.append(phrases.say("status_controller"))
     llm_state = phrases.word("llm_states", vest.llm.state.value)
     parts.append(phrases.say("status_llm", llm_state=llm_state))
-    vest.last_answer = parts
+    vest.session.last_answer = parts
     vest.say_all(parts, "command")
 
 

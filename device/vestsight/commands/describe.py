@@ -46,7 +46,7 @@ async def describe(vest: Vest) -> None:
         first = found[:FAST_ITEMS] or [scene_sentence(vest.phrases, facts)]
         vest.say_all(first, "fast")
         answer = list(first)
-        vest.last_answer = answer
+        vest.session.last_answer = answer
         text = await _text_if_quick(vest, reading)
         if text:  # a sign or a label in view is part of the description, word for word
             said = vest.phrases.say("text_in_view", text=first_words(text, HELD_TEXT_CHARS))
@@ -57,7 +57,7 @@ async def describe(vest: Vest) -> None:
             return
         seeing = vest.llm.vision
         messages = describe_messages(
-            vest.phrases, facts, found, text, vest.prefs.verbosity, image=seeing
+            vest.phrases, facts, found, text, vest.session.prefs.verbosity, image=seeing
         )
         image = await asyncio.to_thread(model_jpeg, frame.pixels) if seeing else b""
         await _answer(vest, messages, answer, image)
@@ -78,27 +78,29 @@ async def _answer(
     finally:
         vest.haptics.stop("thinking")
         said = " ".join(answer[spoken_before:])
-        vest.last_exchange = [*messages, {"role": "assistant", "content": said}] if said else []
+        vest.session.last_exchange = (
+            [*messages, {"role": "assistant", "content": said}] if said else []
+        )
 
 
 def answer_tokens(vest: Vest) -> int:
-    factor = {"brief": 0.5, "detailed": 2.0}.get(vest.prefs.verbosity, 1.0)
+    factor = {"brief": 0.5, "detailed": 2.0}.get(vest.session.prefs.verbosity, 1.0)
     return max(16, int(vest.settings.llm.max_answer_tokens * factor))
 
 
 async def tell_more(vest: Vest) -> None:
     """A follow-up on the last description, with its chat as context."""
-    if not vest.last_exchange:
+    if not vest.session.last_exchange:
         vest.speaker.say(vest.phrases.say("nothing_to_follow"), source="command")
         return
     if vest.llm.state is not LlmState.READY:
         vest.speaker.say(llm_unavailable(vest), source="command")
         return
-    length = vest.phrases.word("lengths", vest.prefs.verbosity)
+    length = vest.phrases.word("lengths", vest.session.prefs.verbosity)
     question = {"role": "user", "content": vest.phrases.prompt("more", length=length)}
     answer: list[str] = []
-    vest.last_answer = answer
-    await _answer(vest, [*vest.last_exchange, question], answer)
+    vest.session.last_answer = answer
+    await _answer(vest, [*vest.session.last_exchange, question], answer)
 
 
 async def what_is_this(vest: Vest) -> None:
@@ -128,7 +130,7 @@ async def what_is_this(vest: Vest) -> None:
     if text:
         answer.append(vest.phrases.say("it_says", text=text[:HELD_TEXT_CHARS]))
     vest.say_all(answer, "fast")
-    vest.last_answer = answer
+    vest.session.last_answer = answer
     if vest.llm.state is not LlmState.READY:
         if not answer:
             vest.speaker.say(vest.phrases.say("nothing_held"), source="command")

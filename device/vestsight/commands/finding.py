@@ -49,7 +49,7 @@ async def find_choices(vest: Vest) -> list[str]:
     labels = vest.vision.labels
     findable = {"person"} if labels & {"person", "face"} else set()
     findable |= labels - NOT_FOUND
-    remembered = await vest.memory.things() if vest.memory is not None else []
+    remembered = await memory.things() if (memory := vest.usable_memory) is not None else []
     order = [*remembered, "person", *COMMON, *sorted(labels)]
     return [label for label in dict.fromkeys(order) if label in findable]
 

@@ -11,7 +11,6 @@ from ..camera.base import Frame
 from ..errors import VisionError
 from ..phrases import Phrases
 from ..vision.detections import Scene
-from ..vision.faults import in_language
 from ..vision.frame_facts import measure_frame
 from ..vision.ocr import OcrResult
 from ..vision.phrasing import ahead_sentences, frame_warning
@@ -33,15 +32,11 @@ async def look(vest: Vest, frame: Frame, wanted: Collection[str] | None = None) 
 async def look_scene(
     vest: Vest, frame: Frame, wanted: Collection[str] | None = None
 ) -> tuple[Scene, list[Finding]]:
-    """The detectors named in `wanted` (default: all) on `frame`; a vision error is raised with
-    its sentence in the wearer's language."""
-    try:
-        scene = await vest.vision.analyse(
-            frame, wanted, timeout_s=vest.settings.vision.detector_timeout_s
-        )
-    except VisionError as err:
-        in_language(err, vest.phrases)
-        raise
+    """The detectors named in `wanted` (default: all) on `frame` (a `VisionError` is said by the
+    controller, in the wearer's language)."""
+    scene = await vest.vision.analyse(
+        frame, wanted, timeout_s=vest.settings.vision.detector_timeout_s
+    )
     camera = vest.settings.camera
     items = findings(scene, camera.hfov_deg, camera.vfov_deg)
     vest.journal.publish(
@@ -70,7 +65,9 @@ def missing_sentences(scene: Scene, phrases: Phrases) -> list[str]:
 def items_to_say(vest: Vest) -> int:
     """How many things "what's ahead" says, by the wearer's detail level."""
     normal = vest.settings.vision.max_items
-    return {"brief": min(2, normal), "detailed": normal * 2}.get(vest.prefs.verbosity, normal)
+    return {"brief": min(2, normal), "detailed": normal * 2}.get(
+        vest.session.prefs.verbosity, normal
+    )
 
 
 async def ahead(vest: Vest) -> None:
@@ -84,7 +81,7 @@ async def ahead(vest: Vest) -> None:
     if items or facts.problem != "plain":  # "a plain surface close ahead" says it already
         sentences += ahead_sentences(items, vest.phrases, items_to_say(vest))
     sentences += missing_sentences(scene, vest.phrases)
-    vest.last_answer = sentences
+    vest.session.last_answer = sentences
     vest.say_all(sentences, "ahead")
 
 

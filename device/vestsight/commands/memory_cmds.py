@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ..errors import MemoryStorageError, MemoryStoreError
+from ..errors import MemoryStoreError
 from ..memory import MemoryStore
 from ..vision.frame_facts import measure_frame
 from ..vision.phrasing import frame_warning, thing_name
@@ -19,7 +19,9 @@ NOT_REMEMBERED = frozenset({"person", "face", "hand"})
 def _store(vest: Vest) -> MemoryStore:
     if vest.memory is None:
         raise MemoryStoreError("memory is switched off", advice="set memory.enabled = true")
-    return vest.memory
+    if (memory := vest.usable_memory) is None:
+        raise MemoryStoreError("memory could not be opened or is closed")
+    return memory
 
 
 async def remember(vest: Vest) -> None:
@@ -38,20 +40,10 @@ async def remember(vest: Vest) -> None:
     if not things:
         vest.speaker.say(vest.phrases.say("nothing_to_remember"), source="memory")
         return
-    try:
-        await store.remember(things, vest.prefs.place)
-    except MemoryStorageError as err:
-        in_language(err, vest)
-        raise
+    await store.remember(things, vest.session.prefs.place)
     names = vest.phrases.join(thing_name(t, 1, vest.phrases) for t in things)
-    place = vest.phrases.word("in_places", vest.prefs.place)
+    place = vest.phrases.word("in_places", vest.session.prefs.place)
     vest.speaker.say(vest.phrases.say("remembered", things=names, place=place), source="memory")
-
-
-def in_language(error: MemoryStorageError, vest: Vest) -> None:
-    """Give `error` the wearer's sentence for storage that is full or cannot be written."""
-    key = "storage_full" if error.reason == "full" else "storage_unwritable"
-    error.spoken, error.phrase = vest.phrases.say(key), ""  # said as it is
 
 
 async def where_is(vest: Vest) -> None:
@@ -78,7 +70,7 @@ async def where_is(vest: Vest) -> None:
         place=vest.phrases.word("in_places", sighting.place),
         ago=ago(vest, time.time() - sighting.seen_at),
     )
-    vest.last_answer = [answer]
+    vest.session.last_answer = [answer]
     vest.speaker.say(answer, source="memory")
 
 
@@ -101,7 +93,7 @@ async def set_place(vest: Vest) -> None:
     picked = await vest.choose(vest.phrases.say("place_what"), places, spoken)
     if picked is None:
         return
-    vest.prefs.place = picked
+    vest.session.prefs.place = picked
     place = spoken[places.index(picked)]
     vest.speaker.say(vest.phrases.say("place_set", place=place), source="memory")
     await save_pref(vest, "place", picked)
@@ -115,10 +107,6 @@ async def forget_all(vest: Vest) -> None:
         if picked == "no":
             vest.speaker.say(vest.phrases.say("cancelled"), source="memory")
         return
-    try:
-        count = await store.forget_all()
-    except MemoryStorageError as err:
-        in_language(err, vest)
-        raise
+    count = await store.forget_all()
     unit = vest.phrases.plural(count, vest.phrases.word("units", "sightings"))
     vest.speaker.say(vest.phrases.say("forgotten", n=count, unit=unit), source="memory")

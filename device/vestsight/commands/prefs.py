@@ -22,10 +22,10 @@ async def save_pref(vest: Vest, key: str, value: str) -> None:
     A full disk is said once by the app ("storage full"); the store keeps the preference and
     writes it with its next write, so it is lost only if the vest is switched off first.
     """
-    if vest.memory is None:
+    if (memory := vest.usable_memory) is None:
         return
     try:
-        await vest.memory.set_setting(f"pref.{key}", value)
+        await memory.set_setting(f"pref.{key}", value)
     except MemoryStoreError as err:
         _LOGGER.warning("Preference %s not saved: %s", key, err)
         vest.journal.publish("prefs.not_saved", key=key, error=str(err))
@@ -36,17 +36,17 @@ async def save_pref(vest: Vest, key: str, value: str) -> None:
 
 async def load_prefs(vest: Vest) -> None:
     """Apply preferences saved by earlier runs (the config gives the defaults)."""
-    if vest.memory is None:
+    if (memory := vest.usable_memory) is None:
         return
-    get = vest.memory.get_setting
+    get = memory.get_setting
     if (rate := await get("pref.rate")) is not None and rate.isdigit():
         vest.speaker.set_rate(int(rate))
     if (volume := await get("pref.volume")) is not None and volume.isdigit():
         vest.speaker.set_volume(int(volume))
     if (verbosity := await get("pref.verbosity")) in VERBOSITY_LEVELS:
-        vest.prefs.verbosity = str(verbosity)
+        vest.session.prefs.verbosity = str(verbosity)
     if (place := await get("pref.place")) is not None:
-        vest.prefs.place = place
+        vest.session.prefs.place = place
     if (language := await get("pref.language")) in LANGUAGES and language != vest.phrases.language:
         switch_language(vest, str(language))
 
@@ -81,8 +81,8 @@ async def _change_volume(vest: Vest, step: int) -> None:
 
 async def verbosity(vest: Vest) -> None:
     levels = VERBOSITY_LEVELS
-    level = levels[(levels.index(vest.prefs.verbosity) + 1) % len(levels)]
-    vest.prefs.verbosity = level
+    level = levels[(levels.index(vest.session.prefs.verbosity) + 1) % len(levels)]
+    vest.session.prefs.verbosity = level
     spoken = vest.phrases.say("verbosity", level=vest.phrases.word("verbosity", level))
     vest.speaker.say(spoken, source="command")
     await save_pref(vest, "verbosity", level)
@@ -101,7 +101,7 @@ async def language(vest: Vest) -> None:
 def switch_language(vest: Vest, code: str) -> None:
     """The one place a language changes: phrases, voice, the model's system prompt (prefilled
     again), the order OCR tries its languages in; `status` reads it from the phrases."""
-    vest.phrases = Phrases(code)
+    vest.phrases.switch(code)
     if not vest.settings.speech.voice:  # a configured voice stays; otherwise the language's
         vest.speaker.set_voice(vest.phrases.voice)
     vest.llm.set_system_prompt(vest.phrases.prompt("system"))

@@ -35,7 +35,7 @@ AIM_READS = 2
 
 async def read(vest: Vest) -> None:
     frame = await vest.camera.capture()
-    vest.reading = []
+    vest.session.reading = []
     result, found = await _read_with_codes(vest, frame)
     advice = _journal(vest, frame, result, found)
     said_codes = code_pieces(vest, found)
@@ -44,7 +44,7 @@ async def read(vest: Vest) -> None:
         await continue_(vest)
         return
     if said_codes:
-        vest.reading = [said_codes]
+        vest.session.reading = [said_codes]
         await continue_(vest, hint=False)
     if advice is Advice.NO_TEXT:
         if not said_codes:
@@ -100,7 +100,9 @@ def _start_reading(vest: Vest, result: OcrResult, first: list[str]) -> None:
     lead = [*first]
     if cut is not Advice.READABLE:
         lead.append(Spoken(vest.phrases.say(cut.value), language))
-    vest.reading = [[*lead, *chunks[0]], *chunks[1:]] if chunks else ([lead] if lead else [])
+    vest.session.reading = (
+        [[*lead, *chunks[0]], *chunks[1:]] if chunks else ([lead] if lead else [])
+    )
 
 
 def code_pieces(vest: Vest, codes: list[Code]) -> list[str]:
@@ -134,14 +136,14 @@ async def code_sentences(vest: Vest, pixels: Pixels) -> list[str]:
 
 
 async def continue_(vest: Vest, *, hint: bool = True) -> None:
-    if not vest.reading:
+    if not vest.session.reading:
         vest.speaker.say(vest.phrases.say("nothing_to_continue"), source="read")
         return
-    chunk = vest.reading.pop(0)
-    vest.last_answer = list(chunk)
+    chunk = vest.session.reading.pop(0)
+    vest.session.last_answer = list(chunk)
     say_pieces(vest, chunk, "read")
     if hint:
-        more = "more_text" if vest.reading else "end_of_text"
+        more = "more_text" if vest.session.reading else "end_of_text"
         vest.speaker.say(vest.phrases.say(more), source="read")
 
 

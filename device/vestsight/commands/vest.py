@@ -1,4 +1,5 @@
-"""The `Vest`: every part a command may use, wired once by the app and passed explicitly."""
+"""The `Vest`: every part a command may use, wired once by the app and passed explicitly, and
+the wearer's `Session`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ..phrases import Phrases
 from ..settings import Settings
 from ..speech.speaker import Speaker
 from ..stt.service import SpeechRecognizer
-from ..vision.ocr import TesseractOcr
+from ..vision.ocr import Ocr
 from ..vision.service import VisionService
 
 Choose = Callable[[str, list[str], list[str]], Awaitable[str | None]]
@@ -32,6 +33,10 @@ def _no_battery() -> BatteryStatus | None:
     return None
 
 
+def _no_gamepad() -> GamepadService | None:
+    return None
+
+
 @dataclass
 class Preferences:
     """What the wearer changed by buttons; kept in the memory database across restarts."""
@@ -43,35 +48,53 @@ class Preferences:
 
 
 @dataclass
-class Vest:
-    settings: Settings
-    phrases: Phrases
-    journal: Journal
-    speaker: Speaker
-    haptics: HapticMotor
-    camera: CameraService
-    llm: LlmClient
-    vision: VisionService
-    ocr: TesseractOcr
-    memory: MemoryStore | None = None
+class Session:
+    """The wearer's session: what changes as they use the vest (the parts never do)."""
+
     prefs: Preferences = field(default_factory=Preferences)
-    choose: Choose = _no_menu
-    """Set by the controller: a spoken menu worked with the buttons."""
-    parts_ready: Callable[[], dict[str, bool]] = dict
-    """Set by the app: each part's name and whether it is working now, for "status"."""
-    gamepad: GamepadService | None = None
-    """Set by the app when a gamepad is configured, for "status"."""
-    battery: Callable[[], BatteryStatus | None] = _no_battery
-    """Set by the app: the battery as the power monitor last judged it, for "status"."""
-    microphone: MicrophoneService | None = None
-    stt: SpeechRecognizer | None = None
-    """Set by the app: the push-to-talk microphone and speech-to-text, for asking by voice."""
     last_answer: list[str] = field(default_factory=list)
     """The sentences last said in answer to a command, for "repeat"."""
     last_exchange: list[dict[str, str]] = field(default_factory=list)
     """The last description's chat (prompt and answer), for "tell me more"."""
     reading: list[list[str]] = field(default_factory=list)
     """Pieces of text not read yet, for "continue"."""
+
+
+@dataclass(frozen=True)
+class Vest:
+    """Every part a command may use, built once by the app (nothing is set on it later), and
+    the wearer's `session`."""
+
+    settings: Settings
+    phrases: Phrases
+    """The wearer's language; `prefs.switch_language` switches it for every part at once."""
+    journal: Journal
+    speaker: Speaker
+    haptics: HapticMotor
+    camera: CameraService
+    llm: LlmClient
+    vision: VisionService
+    ocr: Ocr
+    memory: MemoryStore | None = None
+    """None when memory is off in the config; see `usable_memory`."""
+    microphone: MicrophoneService | None = None
+    stt: SpeechRecognizer | None = None
+    """The push-to-talk microphone and speech-to-text, for asking by voice."""
+    choose: Choose = _no_menu
+    """A spoken menu worked with the buttons (`vestsight.menu.SpokenMenu.choose`)."""
+    parts_ready: Callable[[], dict[str, bool]] = dict
+    """Each part's name and whether it is working now, for "status"."""
+    gamepad: Callable[[], GamepadService | None] = _no_gamepad
+    """The gamepad service, if one is configured, for "status"."""
+    battery: Callable[[], BatteryStatus | None] = _no_battery
+    """The battery as the power monitor last judged it, for "status"."""
+    session: Session = field(default_factory=Session)
+
+    @property
+    def usable_memory(self) -> MemoryStore | None:
+        """The memory database while it can be used (not off, not closed by a shutdown, not
+        failed to open)."""
+        return self.memory if self.memory is not None and self.memory.usable else None
 
     def say_all(self, sentences: list[str], source: str) -> None:
         for sentence in sentences:

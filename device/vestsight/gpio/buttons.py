@@ -20,7 +20,6 @@ _LOGGER = logging.getLogger(__name__)
 
 class GpioButtons(Service):
     name = "gpio"
-    spoken_name = "gpio"
 
     def __init__(self, settings: GpioSettings, pins: Pins, inputs: InputQueue) -> None:
         super().__init__()

@@ -58,7 +58,6 @@ PATTERNS: dict[str, HapticPattern] = {
 
 class HapticMotor(Service):
     name = "haptics"
-    spoken_name = "haptics"
 
     def __init__(
         self,

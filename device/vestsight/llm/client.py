@@ -113,7 +113,6 @@ class Generation:
 
 class LlmClient(Service):
     name = "llm"
-    spoken_name = "llm"
 
     def __init__(
         self,

@@ -21,7 +21,6 @@ RECHECK_S = 10.0
 
 class MicrophoneService(Service):
     name = "microphone"
-    spoken_name = "microphone"
 
     def __init__(
         self,

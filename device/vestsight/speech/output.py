@@ -2,7 +2,7 @@
 
 `play()` returns when the audio has finished; cancelling it silences the output at once
 (the player process is killed; a simulated playback stops its clock). A failure is an
-`AudioOutputError`; the speaker then tries its fallback output (`fallback_output`: the ALSA
+`AudioOutputError`; the speaker then tries its fallback output (`make_fallback_output`: the ALSA
 device the maker named in ``speech.fallback_device``).
 
 WAV files are pruned as they are written (the newest `WAV_FILES_KEPT` stay): a simulated vest
@@ -150,7 +150,7 @@ def has_sound_card(proc_asound: Path = Path("/proc/asound/cards")) -> bool:
     return bool(text.strip()) and "no soundcards" not in text
 
 
-def choose_output(settings: SpeechSettings, run_dir: Path) -> AudioOutput:
+def make_speech_output(settings: SpeechSettings, run_dir: Path) -> AudioOutput:
     wav_output = WavFileOutput(run_dir / "speech", realtime=settings.wav_realtime)
     if settings.output == "wav":
         return wav_output
@@ -160,7 +160,7 @@ def choose_output(settings: SpeechSettings, run_dir: Path) -> AudioOutput:
     return wav_output
 
 
-def fallback_output(settings: SpeechSettings) -> AudioOutput | None:
+def make_fallback_output(settings: SpeechSettings) -> AudioOutput | None:
     """The ALSA device to try when the sound card fails (``speech.fallback_device``), if any."""
     if not settings.fallback_device:
         return None

@@ -16,7 +16,7 @@ Every sentence is journalled: ``speech.queued`` and ``speech.start`` (with the v
 
 Speech that cannot be heard is never silent to the vest (`health`, speech/health.py): a sentence
 that fails is tried once more through a fallback (the language's standard voice for a voice that
-does not exist; `fallback_output` for a failing sound card), which then stays in use; a failure
+does not exist; `make_fallback_output` for a failing sound card), which then stays in use; a failure
 that remains makes speech *broken*, and the app makes that felt.
 """
 
@@ -37,7 +37,7 @@ from ..supervisor import Service
 from .audio import Audio
 from .health import SpeechHealth
 from .output import AudioOutput
-from .synth import EspeakSynthesizer, Voice
+from .synth import Synthesizer, Voice
 from .voices import VoiceBook, voice_book
 
 _LOGGER = logging.getLogger(__name__)
@@ -69,11 +69,10 @@ class Utterance:
 
 class Speaker(Service):
     name = "speech"
-    spoken_name = "speech"
 
     def __init__(
         self,
-        synthesizer: EspeakSynthesizer,
+        synthesizer: Synthesizer,
         output: AudioOutput,
         voice: Voice,
         journal: Journal,

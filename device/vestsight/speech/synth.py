@@ -1,7 +1,9 @@
-"""espeak-ng as the synthesizer: text in, `Audio` out, one short process per sentence.
+"""The synthesizer: text in, `Audio` out. `Synthesizer` is what the speaker needs; espeak-ng is
+the one backend, on the vest and here alike (it is small and offline, so nothing needs
+simulating: without a sound card its real audio goes to WAV files, see `speech.output`).
 
-The process is asynchronous (never blocks the loop) and is killed if the sentence is dropped
-before it is synthesized.
+espeak-ng runs as one short process per sentence, asynchronously (never blocking the loop), and
+is killed if the sentence is dropped before it is synthesized.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import logging
 import shutil
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..aio import communicate, spawn
 from ..errors import SpeechError, VoiceError
@@ -28,6 +31,21 @@ class Voice:
     """Words per minute."""
     volume: int
     """espeak-ng amplitude, 100 is normal."""
+
+
+class Synthesizer(Protocol):
+    def check(self) -> None:
+        """Raise `SpeechError` with advice if the synthesizer cannot run (blocking: call it
+        off the loop)."""
+
+    async def synthesize(self, text: str, voice: Voice) -> Audio:
+        """`text` read by `voice`; `VoiceError` if the voice does not exist, `SpeechError`
+        for any other failure."""
+        ...
+
+
+def make_synthesizer() -> Synthesizer:
+    return EspeakSynthesizer()
 
 
 class EspeakSynthesizer:

@@ -45,7 +45,6 @@ class SttState(enum.StrEnum):
 
 class SpeechRecognizer(Service):
     name = "stt"
-    spoken_name = "stt"
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..settings import VisionSettings
 from .detectors import Detector, FaceDetector, HandDetector, PoseDetector
 from .object_models import object_detector
+from .ocr import Ocr, TesseractOcr
 
 
 def make_detectors(settings: VisionSettings, models_dir: Path) -> list[Detector]:
@@ -20,6 +21,11 @@ def make_detectors(settings: VisionSettings, models_dir: Path) -> list[Detector]
     if settings.hands:
         detectors.append(HandDetector(settings.min_score))
     return detectors
+
+
+def make_ocr(settings: VisionSettings, language: str) -> Ocr:
+    """The text reader, trying the wearer's `language` first (unless the config names them)."""
+    return TesseractOcr(ocr_languages_for(settings, language))
 
 
 def ocr_languages_for(settings: VisionSettings, language: str) -> str:

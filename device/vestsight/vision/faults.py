@@ -1,8 +1,7 @@
 """What can go wrong in the fast vision path, each with the phrase the wearer hears.
 
 Every fault is a `VisionError` whose ``phrase`` names its sentence in the language files; its
-``spoken`` is the English one, and `in_language` gives the same error in the wearer's language
-(commands raise that, so the controller says it in their language).
+``spoken`` is the English one, and `Phrases.spoken` gives it in the wearer's language.
 """
 
 from __future__ import annotations
@@ -46,10 +45,3 @@ class ModelMissing(VisionFault):
 
 class ModelDamaged(VisionFault):
     phrase = "objects_damaged"
-
-
-def in_language(error: VisionError, phrases: Phrases) -> VisionError:
-    """`error` with its spoken sentence in the wearer's language (unchanged if it has none)."""
-    if isinstance(error, VisionFault) and error.spoken:
-        error.spoken = phrases.say(error.phrase)
-    return error

@@ -6,6 +6,7 @@ process (never blocking the loop, killed at once when reading is cancelled or ta
 a Pi 5 a label takes well under a second once it is cut out, levelled and sized (text_prepare).
 Its TSV output gives words in reading order (block, paragraph, line) with their boxes.
 
+`Ocr` is what commands need; `TesseractOcr` is its one backend, on the vest and here alike.
 `TesseractOcr.read()` is the whole robust reading of a frame (text_reader); `read_image()` is one
 pass of tesseract over an image already prepared.
 """
@@ -18,6 +19,7 @@ import logging
 import os
 import shutil
 import subprocess
+from typing import Protocol
 
 from PIL import Image
 
@@ -29,7 +31,7 @@ from .text_result import OcrResult, OcrWord, paragraphs, parse_tsv
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["OcrResult", "OcrWord", "TesseractOcr", "paragraphs", "parse_tsv"]
+__all__ = ["Ocr", "OcrResult", "OcrWord", "TesseractOcr", "paragraphs", "parse_tsv"]
 
 TESSERACT = "tesseract"
 PASS_TIMEOUT_S = 20.0
@@ -38,6 +40,18 @@ THREADS = "1"
 """OpenMP threads per tesseract process. Debian's tesseract is built with OpenMP, whose threads
 spin while they wait: on a busy 2-core machine a label took 0.3 s with one thread and 5 to 10 s
 with two; on the vest the model worker keeps the other cores busy the same way."""
+
+
+class Ocr(Protocol):
+    languages: str
+    """The languages tried, in order (``rus+eng``): the wearer's language first."""
+
+    def check(self) -> None:
+        """Raise `OcrError` with advice if reading cannot work (blocking: off the loop)."""
+
+    async def read(self, pixels: Pixels) -> OcrResult:
+        """The text in a camera frame, in reading order, with what hints at aiming."""
+        ...
 
 
 class TesseractOcr:

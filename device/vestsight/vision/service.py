@@ -124,7 +124,6 @@ def check_frame(pixels: Any) -> Pixels:
 
 class VisionService(Service):
     name = "vision"
-    spoken_name = "vision"
 
     def __init__(
         self,
