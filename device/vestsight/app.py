@@ -184,7 +184,7 @@ class VestApp:
             gamepad=lambda: self.gamepad,
             battery=self.power.status,
         )
-        self.controller = Controller(self.vest, self.inputs, self.menu)
+        self.controller = Controller(self.vest, self.inputs, self.menu, self.feedback)
         socket_path = Path(settings.input.socket_path or self.run_dir / "control.sock")
         self.control_socket = ControlSocket(
             socket_path,
@@ -337,15 +337,24 @@ class VestApp:
             return  # still trying to load for the first time: "loading" was said already
         if service is self.speaker:
             return  # it cannot be heard: the speech health makes it felt (FaultAlerts)
-        self.haptics.play("error")
         if service is self.llm:
-            text = self.phrases.say("llm_restarting")
-        else:
-            text = self.phrases.say(
-                "service_failed", name=self.phrases.word("services", service.name)
+            self.feedback.tell(
+                feel="error",
+                say="llm_restarting",
+                priority=Priority.URGENT,
+                source="supervisor",
+                once=True,
             )
-        if not self.speaker.is_pending(text):  # a command that failed with it may have said it
-            self.speaker.say(text, priority=Priority.URGENT, source="supervisor")
+        else:
+            name = self.phrases.word("services", service.name)
+            self.feedback.tell(
+                feel="error",
+                say="service_failed",
+                values={"name": name},
+                priority=Priority.URGENT,
+                source="supervisor",
+                once=True,
+            )
 
     def _llm_retrying(self, reason: str) -> None:
         self.alerts.llm_retrying(reason)

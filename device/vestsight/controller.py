@@ -27,6 +27,7 @@ from collections.abc import Awaitable
 
 from .commands import COMMANDS, Vest, ask
 from .errors import VestsightError
+from .feedback import WearerFeedback
 from .inputs.events import Action, InputEvent, InputQueue, Source
 from .menu import SpokenMenu
 from .speech.speaker import Priority
@@ -38,9 +39,12 @@ _LOGGER = logging.getLogger(__name__)
 class Controller(Service):
     name = "controls"
 
-    def __init__(self, vest: Vest, inputs: InputQueue, menu: SpokenMenu) -> None:
+    def __init__(
+        self, vest: Vest, inputs: InputQueue, menu: SpokenMenu, feedback: WearerFeedback
+    ) -> None:
         super().__init__()
         self._vest = vest
+        self._feedback = feedback
         self._inputs = inputs
         self._menu = menu
         self._command: asyncio.Task[None] | None = None
@@ -191,22 +195,20 @@ class Controller(Service):
             self._vest.journal.publish("command.cancel", command=task.get_name())
 
     async def _run_command(self, command: str, work: Awaitable[None]) -> None:
-        vest = self._vest
+        feedback = self._feedback
         try:
             await work
         except VestsightError as err:
             _LOGGER.error("Command %s failed: %s", command, err)
-            vest.journal.publish("command.failed", command=command, error=str(err))
-            vest.haptics.play("error")
-            text = vest.phrases.spoken(err)  # in the wearer's language
-            if text and not vest.speaker.is_pending(text):  # e.g. the supervisor said it
-                vest.speaker.say(text, priority=Priority.URGENT, source="error")
+            feedback.tell("command.failed", feel="error", command=command, error=str(err))
+            text = feedback.phrases.spoken(err)  # in the wearer's language
+            if text:
+                feedback.say_text(text, priority=Priority.URGENT, source="error", once=True)
             return
         except Exception:
             _LOGGER.exception("Command %s crashed", command)  # a bug must still be heard
-            vest.journal.publish("command.failed", command=command, error="crash")
-            vest.haptics.play("error")
-            text = vest.phrases.word("errors", VestsightError.phrase)  # "something went wrong"
-            vest.speaker.say(text, priority=Priority.URGENT, source="error")
+            feedback.tell("command.failed", feel="error", command=command, error="crash")
+            text = feedback.phrases.word("errors", VestsightError.phrase)  # "something went wrong"
+            feedback.say_text(text, priority=Priority.URGENT, source="error")
             return
-        vest.journal.publish("command.done", command=command)
+        feedback.journal.publish("command.done", command=command)

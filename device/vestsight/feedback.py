@@ -44,10 +44,12 @@ class WearerFeedback:
         priority: Priority = Priority.NORMAL,
         source: str = "system",
         after_ready: bool = False,
+        once: bool = False,
         **fields: object,
     ) -> Utterance | None:
         """Journal `event` (with `fields`), play the haptic pattern `feel`, then say the phrase
-        `say` (filled with `values`). The utterance, or None when nothing is said now."""
+        `say` (filled with `values`). The utterance, or None when nothing is said now.
+        `after_ready` and `once`: see `say_text`."""
         if event is not None:
             self.journal.publish(event, **fields)
         if feel is not None:
@@ -59,6 +61,7 @@ class WearerFeedback:
             priority=priority,
             source=source,
             after_ready=after_ready,
+            once=once,
         )
 
     def say_text(
@@ -68,11 +71,16 @@ class WearerFeedback:
         priority: Priority = Priority.NORMAL,
         source: str = "system",
         after_ready: bool = False,
+        once: bool = False,
     ) -> Utterance | None:
         """Say a sentence already in the wearer's language (`Phrases.spoken` of an error, a
-        phrase with parts joined); with `after_ready`, held while the vest is starting."""
+        phrase with parts joined). `after_ready`: held while the vest is starting. `once`: not
+        said again while the same sentence waits or is being said (a command that failed and
+        the supervisor restarting its part may both tell the same fault)."""
         if after_ready and not self._announced:
             self._held.append((text, source))
+            return None
+        if once and self.speaker.is_pending(text):
             return None
         return self.speaker.say(text, priority=priority, source=source)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TIMEOUT
-from tests.unit.simulated_vest import TOKENS, ScriptedLlm
+from tests.unit.simulated_vest import TOKENS, ScriptedLlm, feedback_of
 from vestsight.camera import CameraService
 from vestsight.camera.photos import PhotoCamera
 from vestsight.commands import Vest
@@ -48,7 +48,7 @@ async def vest(tmp_path: Path, journal: Journal):
         choose=menu.choose,
     )  # fmt: skip
     inputs = InputQueue()
-    controller = Controller(vest, inputs, menu)
+    controller = Controller(vest, inputs, menu, feedback_of(vest))
     services = [speaker, haptics, camera, llm, vision, controller]
     tasks = [asyncio.create_task(s.run()) for s in services]
     await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in services)), TIMEOUT)

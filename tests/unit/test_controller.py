@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from tests.conftest import event, recording
+from tests.unit.simulated_vest import feedback_of
 from vestsight import commands
 from vestsight.aio import cancel_and_wait
 from vestsight.camera.jpeg import MODEL_IMAGE_SIDE, model_jpeg
@@ -138,7 +139,7 @@ async def controller_with(vest: Vest, **buttons: object) -> AsyncIterator[InputQ
     inputs = InputQueue()
     menu = SpokenMenu(vest.speaker, vest.phrases, vest.journal)
     own = dataclasses.replace(vest, settings=settings, choose=menu.choose)
-    controller = Controller(own, inputs, menu)
+    controller = Controller(own, inputs, menu, feedback_of(vest))
     task = asyncio.create_task(controller.run())
     try:
         yield inputs
