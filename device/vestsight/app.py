@@ -189,7 +189,7 @@ class VestApp:
         self.control_socket = ControlSocket(
             socket_path,
             self.inputs,
-            self.gpio,
+            self.gpio.simulate,
             self.journal,
             self.status,
             hold_s=settings.buttons.hold_ms / 1000 + 0.2,

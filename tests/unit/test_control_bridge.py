@@ -31,7 +31,7 @@ async def vest(tmp_path: Path, journal: Journal) -> AsyncIterator[tuple[ControlS
     inputs = InputQueue()
     gpio = GpioButtons(GpioSettings(), Pins(GpioSettings()), inputs)
     socket = ControlSocket(
-        tmp_path / "run" / "control.sock", inputs, gpio, journal, lambda: {"llm": "ready"}
+        tmp_path / "run" / "control.sock", inputs, gpio.simulate, journal, lambda: {"llm": "ready"}
     )
     tasks = [asyncio.create_task(gpio.run()), asyncio.create_task(socket.run())]
     await asyncio.wait_for(asyncio.gather(gpio.ready.wait(), socket.ready.wait()), TIMEOUT)

@@ -41,7 +41,7 @@ async def vest_socket(tmp_path: Path, journal: Journal):
     inputs = InputQueue()
     gpio = GpioButtons(GpioSettings(), Pins(GpioSettings()), inputs)
     socket = ControlSocket(
-        tmp_path / "control.sock", inputs, gpio, journal, lambda: {"llm": "ready"}
+        tmp_path / "control.sock", inputs, gpio.simulate, journal, lambda: {"llm": "ready"}
     )
     tasks = [asyncio.create_task(gpio.run()), asyncio.create_task(socket.run())]
     await asyncio.wait_for(asyncio.gather(gpio.ready.wait(), socket.ready.wait()), TIMEOUT)

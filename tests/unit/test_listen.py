@@ -54,7 +54,7 @@ async def test_the_socket_holds_the_button_for_the_sound(tmp_path: Path) -> None
     gpio = GpioButtons(settings, Pins(settings), inputs)
     told: list[RecordingFormatError] = []
     socket = ControlSocket(
-        tmp_path / "control.sock", inputs, gpio, Journal(), dict,
+        tmp_path / "control.sock", inputs, gpio.simulate, Journal(), dict,
         listener=Listener(SimulatedMicrophone(), Source.GAMEPAD, "r", 0.05, 15.0, told.append),
     )  # fmt: skip
     task = asyncio.create_task(socket.run())

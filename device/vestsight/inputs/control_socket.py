@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, MicrophoneError
-from ..gpio.buttons import GpioButtons
 from ..journal import Journal
 from ..names import GAMEPAD_BUTTONS
 from ..supervisor import Service
@@ -61,19 +60,21 @@ MAX_CONNECTIONS = 32
 """Clients served at once (the bench uses one or two): more would use up file descriptors."""
 
 StatusProvider = Callable[[], dict[str, Any]]
+ButtonDriver = Callable[[str, bool], None]
+"""Presses (True) or lets go (False) a vest button by name as a finger would; `InputError` if it
+cannot (`GpioButtons.simulate`: through the mock pin and gpiozero)."""
 PowerCommand = Callable[[dict[str, Any]], dict[str, Any]]
 """Answers ``battery`` and ``power_button`` (the app's power monitor and system power)."""
 
 
 class ControlSocket(Service):
     name = "control-socket"
-    spoken_name = "control-socket"
 
     def __init__(
         self,
         path: Path,
         inputs: InputQueue,
-        gpio: GpioButtons,
+        vest_buttons: ButtonDriver,
         journal: Journal,
         status: StatusProvider,
         hold_s: float = 1.0,
@@ -92,7 +93,7 @@ class ControlSocket(Service):
         """Buttons a hold or listen keeps down, and when each is let go."""
         self.path = path
         self._inputs = inputs
-        self._gpio = gpio
+        self._vest_buttons = vest_buttons
         self._journal = journal
         self._status = status
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
@@ -267,7 +268,7 @@ class ControlSocket(Service):
 
     def _set(self, source: Source, button: str, pressed: bool) -> None:
         if source is Source.GPIO:
-            self._gpio.simulate(button, pressed)  # through the mock pin and gpiozero
+            self._vest_buttons(button, pressed)  # through the mock pin and gpiozero
             return
         action = Action.PRESS if pressed else Action.RELEASE
         if not self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="socket")):

@@ -67,7 +67,6 @@ def split_keys(data: str) -> list[str]:
 
 class TerminalInput(Service):
     name = "terminal"
-    spoken_name = "terminal"
 
     def __init__(
         self, inputs: InputQueue, on_quit: Callable[[], None], hold_s: float = 1.0
