@@ -1,7 +1,9 @@
 """Keyboard as a gamepad, for `make run`: each key taps one of the gamepad's buttons.
 
 Only used when stdin is an interactive terminal. The terminal is put in cbreak mode (keys arrive
-without Enter) and restored on exit. ``q`` asks the vest to stop.
+without Enter) and restored on exit. ``q`` asks the vest to stop. With the simulated gamepad
+(`gamepad.backend = "simulated"`) the keys press that pad, so its feedback path is the vest's;
+otherwise they go straight into the input queue.
 """
 
 from __future__ import annotations
@@ -69,10 +71,15 @@ class TerminalInput(Service):
     name = "terminal"
 
     def __init__(
-        self, inputs: InputQueue, on_quit: Callable[[], None], hold_s: float = 1.0
+        self,
+        inputs: InputQueue,
+        on_quit: Callable[[], None],
+        hold_s: float = 1.0,
+        pad: Callable[[str, bool], None] | None = None,
     ) -> None:
         super().__init__()
         self._inputs = inputs
+        self._press = pad or self._submit
         self._on_quit = on_quit
         self._hold_s = hold_s
         self._hold_next = False
@@ -118,10 +125,13 @@ class TerminalInput(Service):
         if button is None:
             _LOGGER.info("Key %r is not mapped to a button", key)
             return
-        self._inputs.submit(InputEvent(Source.GAMEPAD, button, Action.PRESS, origin="terminal"))
-        release = InputEvent(Source.GAMEPAD, button, Action.RELEASE, origin="terminal")
+        self._press(button, True)
         held, self._hold_next = self._hold_next or (len(key) == 1 and key.isupper()), False
         if held:  # Shift + key, or h then the key: a long press
-            asyncio.get_running_loop().call_later(self._hold_s, self._inputs.submit, release)
+            asyncio.get_running_loop().call_later(self._hold_s, self._press, button, False)
         else:
-            self._inputs.submit(release)
+            self._press(button, False)
+
+    def _submit(self, button: str, pressed: bool) -> None:
+        action = Action.PRESS if pressed else Action.RELEASE
+        self._inputs.submit(InputEvent(Source.GAMEPAD, button, action, origin="terminal"))
