@@ -49,11 +49,12 @@ class WearerFeedback:
     ) -> Utterance | None:
         """Journal `event` (with `fields`), play the haptic pattern `feel`, then say the phrase
         `say` (filled with `values`). The utterance, or None when nothing is said now.
-        `after_ready` and `once`: see `say_text`."""
+        `after_ready` and `once`: see `say_text`; with `once`, the pattern `feel` is not started
+        again while it is playing either."""
         if event is not None:
             self.journal.publish(event, **fields)
-        if feel is not None:
-            self.haptics.play(feel)
+        if feel is not None and not (once and self.haptics.playing == feel):
+            self.haptics.play(feel)  # (`once`: a pattern already playing is not cut and restarted)
         if say is None:
             return None
         return self.say_text(

@@ -3,7 +3,9 @@ language; what the vest notices while starting is said right after "ready", in o
 
 from __future__ import annotations
 
-from tests.conftest import event, recording
+import asyncio
+
+from tests.conftest import TIMEOUT, event, recording
 from vestsight.errors import SttModelError
 from vestsight.feedback import WearerFeedback
 from vestsight.journal import Journal
@@ -76,3 +78,19 @@ async def test_a_fault_is_said_in_the_language_the_wearer_switched_to(
     assert order(log.history, "stt.failed", "haptic", "speech.queued") == [
         "stt.failed", "haptic", "speech.queued",
     ]  # fmt: skip
+
+
+async def test_the_same_fault_told_twice_is_felt_and_heard_once(vest, journal: Journal) -> None:
+    the_vest, _inputs, _llm = vest
+    feedback = WearerFeedback(journal, the_vest.speaker, the_vest.haptics, the_vest.phrases)
+    feedback.announce()
+    async with recording(journal) as log:
+        first = feedback.tell(feel="error", say="llm_restarting", once=True)
+        second = feedback.tell(feel="error", say="llm_restarting", once=True)  # the supervisor
+        await log.expect(event("speech.queued"))
+        assert first is not None and second is None
+        await asyncio.wait_for(first.finished, TIMEOUT)
+        await log.expect(event("haptic.end", pattern="error"))
+    felt = [r for r in log.history if r["event"] == "haptic"]
+    said = [r for r in log.history if r["event"] == "speech.queued"]
+    assert len(felt) == 1 and len(said) == 1
