@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from tests.conftest import TIMEOUT
-from vestsight.camera.base import CameraService, make_frame
+from vestsight.camera.base import CameraBackend, CameraService, Frame, make_frame
 from vestsight.camera.photos import SKIMAGE_PHOTOS, PhotoCamera, skimage_photo_dir
 from vestsight.errors import CameraError
 from vestsight.vision.frame_facts import measure_frame
@@ -67,6 +69,140 @@ async def test_camera_service_fails_when_the_camera_breaks(tmp_path: Path) -> No
     with pytest.raises(CameraError, match="cannot read photo"):
         await asyncio.wait_for(task, TIMEOUT)  # run() fails: the supervisor will restart it
     assert not service.ready.is_set()
+
+
+class CableCamera(CameraBackend):
+    """A camera whose cable is in or out; a capture can be made to hang in the "driver"."""
+
+    def __init__(self, plugged: bool = True) -> None:
+        self.plugged = threading.Event()
+        if plugged:
+            self.plugged.set()
+        self.hang = threading.Event()
+        """Set: the next capture blocks until `let_go` is set."""
+        self.let_go = threading.Event()
+        self.tries = threading.Semaphore(0)
+        """Released once per check that found no frame."""
+        self.opened_on: list[threading.Thread] = []
+        self.stalled_on: threading.Thread | None = None
+        self.captured_on: threading.Thread | None = None
+        self.count = 0
+
+    def open(self) -> None:
+        self.opened_on.append(threading.current_thread())
+
+    def capture(self) -> Frame:
+        self.captured_on = threading.current_thread()
+        if self.hang.is_set():
+            self.hang.clear()
+            self.stalled_on = threading.current_thread()
+            self.let_go.wait(TIMEOUT)
+        if not self.plugged.is_set():
+            raise CameraError("no frame: the cable is out")
+        self.count += 1
+        return make_frame(np.zeros((48, 64, 3), np.uint8), self.count, "cable")
+
+    def check(self) -> None:
+        if not self.plugged.is_set():
+            self.tries.release()
+        self.capture()
+
+    def close(self) -> None:
+        pass
+
+
+async def tried(camera: CableCamera, times: int) -> None:
+    for _ in range(times):
+        assert await asyncio.to_thread(camera.tries.acquire, True, TIMEOUT)
+
+
+async def test_the_camera_is_ready_only_once_it_gives_a_frame() -> None:
+    """Unplugged it keeps trying, says why it is not ready; plugged in, it is back."""
+    camera = CableCamera(plugged=False)
+    service = CameraService(camera, retry_delays_s=(0.01,))
+    task = asyncio.create_task(service.run())
+    try:
+        await tried(camera, 3)  # open works, no frame: not ready, and it tries again
+        assert not service.ready.is_set()
+        assert service.problem is not None and "cable is out" in service.problem.message
+        with pytest.raises(CameraError, match="not ready: no frame: the cable is out"):
+            await service.capture()
+        camera.plugged.set()
+        await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+        assert service.problem is None
+        assert (await asyncio.wait_for(service.capture(), TIMEOUT)).source == "cable"
+    finally:
+        task.cancel()
+        await asyncio.wait({task}, timeout=TIMEOUT)
+    assert not service.ready.is_set()
+
+
+async def test_the_simulated_camera_with_an_unreadable_photo_is_not_ready(tmp_path: Path) -> None:
+    path = tmp_path / "scene.png"
+    path.write_bytes(b"unplugged")
+    service = CameraService(PhotoCamera(str(path), 64, 48), retry_delays_s=(0.01,))
+    task = asyncio.create_task(service.run())
+    try:
+        with pytest.raises(CameraError, match="not ready"):
+            await service.capture()
+        Image.new("RGB", (64, 48), (0, 128, 0)).save(path)
+        await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+        frame = await asyncio.wait_for(service.capture(), TIMEOUT)
+        assert frame.number == 1  # the check before "ready" took no photo in turn
+    finally:
+        task.cancel()
+        await asyncio.wait({task}, timeout=TIMEOUT)
+
+
+async def test_camera_calls_never_wait_for_the_shared_thread_pool() -> None:
+    """The loop's default pool busy with other work: the camera still opens and captures."""
+    loop = asyncio.get_running_loop()
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    loop.set_default_executor(pool)
+    busy = threading.Event()
+    blocked = loop.run_in_executor(None, busy.wait, TIMEOUT)
+    camera = CableCamera()
+    service = CameraService(camera)
+    task = asyncio.create_task(service.run())
+    try:
+        await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+        assert (await asyncio.wait_for(service.capture(), TIMEOUT)).source == "cable"
+        assert not blocked.done()
+    finally:
+        busy.set()
+        task.cancel()
+        await asyncio.wait({task}, timeout=TIMEOUT)
+        await asyncio.wait_for(blocked, TIMEOUT)
+
+
+async def test_a_stalled_capture_fails_and_the_camera_reopens_on_a_new_thread() -> None:
+    camera = CableCamera()
+    service = CameraService(camera, capture_timeout_s=1.0)
+    runs = [asyncio.create_task(service.run())]
+    try:
+        await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+        camera.hang.set()
+        stalled = asyncio.create_task(service.capture())
+        waiting = asyncio.create_task(service.capture())  # its turn comes after the stall
+        with pytest.raises(CameraError, match="no frame within"):
+            await asyncio.wait_for(stalled, TIMEOUT)
+        with pytest.raises(CameraError, match="not ready"):
+            await asyncio.wait_for(waiting, TIMEOUT)
+        with pytest.raises(CameraError, match="no frame within"):
+            await asyncio.wait_for(runs[0], TIMEOUT)  # run() fails: the supervisor restarts it
+        runs.append(asyncio.create_task(service.run()))  # as the supervisor does
+        await asyncio.wait_for(service.ready.wait(), TIMEOUT)
+        assert (await asyncio.wait_for(service.capture(), TIMEOUT)).source == "cable"
+        assert service.ready.is_set()  # the capture that waited its turn broke nothing
+        # The stalled capture still holds its thread; opening again and capturing used another.
+        assert camera.stalled_on is not None and camera.stalled_on.is_alive()
+        assert camera.opened_on[0] is camera.stalled_on
+        assert camera.opened_on[1] is camera.captured_on is not camera.stalled_on
+    finally:
+        camera.let_go.set()
+        for task in runs:
+            task.cancel()
+        await asyncio.wait(runs, timeout=TIMEOUT)
 
 
 def test_facts_of_real_photos() -> None:

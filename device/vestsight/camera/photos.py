@@ -7,6 +7,8 @@ the configured frame size, as the chest camera would frame it.
 A photo that cannot be read (damaged, not an image, too large to decode safely) is skipped and
 named in the log, so one bad file never blocks the camera; only when no photo can be read does
 a capture fail with a `CameraError` (and the camera is restarted, reading the source again).
+A photo replaced by one that cannot be read is the simulated camera unplugged: it opens, but gives
+no frame (and so is not ready) until a readable photo is back.
 """
 
 from __future__ import annotations
@@ -70,20 +72,27 @@ class PhotoCamera(CameraBackend):
         _LOGGER.info("Simulated camera: %d photo(s), %dx%d", len(self._photos), *self._size)
 
     def capture(self) -> Frame:
+        path, framed = self._in_view()
+        self._count += 1
+        return make_frame(np.asarray(framed, dtype=np.uint8), self._count, path.name)
+
+    def check(self) -> None:
+        """Frame the photo next in turn without taking it (the next capture still shows it)."""
+        self._in_view()
+
+    def _in_view(self) -> tuple[Path, Image.Image]:
+        """The next readable photo in turn, framed; unreadable ones are skipped and dropped."""
         if not self._photos:
             raise CameraError("simulated camera is not open")
         errors = []
         while self._photos:
             path = self._photos[self._count % len(self._photos)]
             try:
-                framed = self._frame(path)
+                return path, self._frame(path)
             except CameraError as err:
                 _LOGGER.error("Simulated camera: skipping %s", err)
                 errors.append(err)
                 self._photos.remove(path)  # until the camera is opened again
-                continue
-            self._count += 1
-            return make_frame(np.asarray(framed, dtype=np.uint8), self._count, path.name)
         raise CameraError(
             f"no photo can be read: {errors[-1]}", advice="replace the photos in camera.photos"
         ) from errors[-1]

@@ -30,6 +30,7 @@ class Picamera2Camera(CameraBackend):
                 advice="on Raspberry Pi OS: apt install python3-picamera2, and create the venv "
                 'with --system-site-packages; elsewhere set camera.backend = "simulated"',
             ) from err
+        camera = None
         try:
             camera = Picamera2()
             # "RGB888" is stored B, G, R per pixel; queue=False: a capture waits for a new frame
@@ -40,6 +41,8 @@ class Picamera2Camera(CameraBackend):
             camera.configure(config)
             camera.start()
         except (RuntimeError, IndexError, OSError) as err:
+            if camera is not None:  # half open: let the device go, or the next open finds it busy
+                _close_quietly(camera)
             raise CameraError(
                 f"cannot open the Pi camera: {err}",
                 advice="check the ribbon cable and `rpicam-hello --list-cameras`",
@@ -48,11 +51,18 @@ class Picamera2Camera(CameraBackend):
         self._count = 0
 
     def capture(self) -> Frame:
-        if self._camera is None:
-            raise CameraError("camera is not open")
-        bgr = self._camera.capture_array("main")
+        bgr = self._array()
         self._count += 1
         return make_frame(np.ascontiguousarray(bgr[:, :, 2::-1]), self._count, "picamera2")
+
+    def check(self) -> None:
+        """A frame arrives (not counted: frames handed out are numbered from 1)."""
+        self._array()
+
+    def _array(self) -> Any:
+        if self._camera is None:
+            raise CameraError("camera is not open")
+        return self._camera.capture_array("main")
 
     def close(self) -> None:
         camera, self._camera = self._camera, None
@@ -61,3 +71,10 @@ class Picamera2Camera(CameraBackend):
                 camera.stop()
             finally:
                 camera.close()
+
+
+def _close_quietly(camera: Any) -> None:
+    try:
+        camera.close()
+    except Exception as err:  # noqa: BLE001 - the open's own error is the one to report
+        _LOGGER.warning("Closing a half-open Pi camera failed: %r", err)
