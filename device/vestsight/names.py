@@ -1,4 +1,7 @@
-"""Names shared by settings, controls and commands: the vocabulary of the button maps."""
+"""Names shared by settings, controls and commands: the vocabulary of the button maps.
+
+The gamepad presets' names come from their records (`vestsight.inputs.pad_presets.PRESET_NAMES`).
+"""
 
 from __future__ import annotations
 
@@ -56,14 +59,5 @@ def _languages_with_a_file() -> tuple[str, ...]:
 
 LANGUAGES: tuple[str, ...] = _languages_with_a_file()
 """Languages with a phrase file in `vestsight/lang/`: adding a language is adding a file."""
-
-GAMEPAD_PRESETS: tuple[str, ...] = (
-    "8bitdo-micro-dinput",
-    "8bitdo-micro-keyboard",
-    "xbox-wireless",
-    "generic",
-)
-"""Which codes a pad sends for which button: `vestsight.inputs.evdev_pad.PRESETS` (evdev) and
-`vestsight.inputs.pad_maps.HID_PRESETS` (BLE), keyed by these names."""
 
 VERBOSITY_LEVELS: tuple[str, ...] = ("brief", "normal", "detailed")

@@ -28,11 +28,12 @@ from tests.unit.test_evdev_pad import FakeBus, key, syn
 from tests.unit.test_hid import load, xbox_report
 from vestsight.app import VestApp
 from vestsight.inputs.events import Action, InputEvent, Source
-from vestsight.inputs.pad_maps import XBOX_WIRELESS_BLE
+from vestsight.inputs.pad_access import BleAccess, EvdevAccess
+from vestsight.inputs.pad_presets import XBOX_WIRELESS
 
 PRESSES = 40
 BUTTON = "r"  # "continue": cheap, says "nothing more to read", has no long-press command
-XBOX_R = 1 << (dict((n, b) for b, n in XBOX_WIRELESS_BLE.buttons)[BUTTON] - 1)
+XBOX_R = 1 << (dict((n, b) for b, n in XBOX_WIRELESS.hid.buttons)[BUTTON] - 1)
 
 
 def stats(values: list[float]) -> str:
@@ -76,7 +77,7 @@ async def main() -> None:
             bus.plug("/dev/input/event7", "8BitDo Micro gamepad", "e4:17:d8:aa:bb:cc")
             evdev_settings = dataclasses.replace(app.settings.gamepad, backend="evdev")
             evdev_pad = app.make_gamepad(
-                evdev_settings, list_devices=bus.list_devices, open_device=bus.open_device
+                evdev_settings, EvdevAccess(bus.list_devices, bus.open_device)
             )
             assert evdev_pad is not None
             t = time.monotonic()
@@ -97,9 +98,7 @@ async def main() -> None:
             ble_settings = dataclasses.replace(
                 app.settings.gamepad, backend="ble", preset="xbox-wireless", names="Xbox"
             )
-            ble_pad = app.make_gamepad(
-                ble_settings, scanner_backend=scanner, client_backend=radio, scan_s=0.5
-            )
+            ble_pad = app.make_gamepad(ble_settings, BleAccess(scanner, radio, scan_s=0.5))
             assert ble_pad is not None
             t = time.monotonic()
             app.supervisor.start(ble_pad)

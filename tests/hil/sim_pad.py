@@ -10,7 +10,7 @@ from __future__ import annotations
 from evdev import InputEvent, ecodes
 
 from tests.unit.test_evdev_pad import FakeBus
-from vestsight.inputs.evdev_pad import EvdevMap
+from vestsight.inputs.evdev_maps import EvdevMap
 
 PAD_PATH = "/dev/input/event7"
 PAD_NAME = "8BitDo Micro gamepad"

@@ -25,7 +25,8 @@ from tests.hil.target import BenchClient, HeardSound, PowerOn, StartHook, VestCl
 from tests.integration.vest import START_TIMEOUT, Overrides, write_config
 from vestsight.app import VestApp
 from vestsight.config_loader import load_settings
-from vestsight.inputs.evdev_pad import PRESETS
+from vestsight.inputs.pad_access import EvdevAccess
+from vestsight.inputs.pad_presets import PRESETS
 from vestsight.journal import Record
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,13 +85,9 @@ class SimTarget(VestTarget):
         return PowerOn(started, _ready(records), records)
 
     async def _connect_pad(self, app: VestApp) -> None:
-        pad = SimulatedPad(PRESETS[app.settings.gamepad.preset])
-        devices: dict[str, Any] = {
-            "list_devices": pad.bus.list_devices,
-            "open_device": pad.bus.open_device,
-            "backoff": (0.05, 0.1),
-        }
-        service = _evdev_gamepad(app, devices)
+        pad = SimulatedPad(PRESETS[app.settings.gamepad.preset].evdev)
+        access = EvdevAccess(pad.bus.list_devices, pad.bus.open_device, backoff=(0.05, 0.1))
+        service = _evdev_gamepad(app, access)
         await self.client.until_status(lambda s: not s["speaking"])  # "ready" heard out
         since = time.monotonic()
         pad.plug()
@@ -206,6 +203,6 @@ def _ready(records: list[Record]) -> Record:
     return next(r for r in records if r["event"] == "vest.ready")
 
 
-def _evdev_gamepad(app: VestApp, devices: dict[str, Any]) -> Any:
+def _evdev_gamepad(app: VestApp, access: EvdevAccess) -> Any:
     """The vest's own evdev gamepad service, reading the simulated pad's device bus."""
-    return app.make_gamepad(dataclasses.replace(app.settings.gamepad, backend="evdev"), **devices)
+    return app.make_gamepad(dataclasses.replace(app.settings.gamepad, backend="evdev"), access)

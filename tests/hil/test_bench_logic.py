@@ -31,7 +31,8 @@ from tests.hil.pad_report import REPORT_ID, REPORT_MAP, input_report
 from tests.hil.report import BenchReport, history
 from vestsight.gpio.haptics import PATTERNS
 from vestsight.inputs.hid import HidDecoder, parse_report_descriptor
-from vestsight.inputs.pad_maps import GENERIC_GAMEPAD, PadTracker
+from vestsight.inputs.pad_maps import PadTracker
+from vestsight.inputs.pad_presets import GENERIC
 from vestsight.names import GAMEPAD_BUTTONS
 
 
@@ -181,7 +182,7 @@ def test_the_report_keeps_json_a_summary_and_a_plot(tmp_path: Path) -> None:
 
 def test_the_bench_pad_reads_as_every_vest_button_through_the_vest_parser() -> None:
     decoder = HidDecoder(parse_report_descriptor(REPORT_MAP))
-    tracker = PadTracker(GENERIC_GAMEPAD)
+    tracker = PadTracker(GENERIC.hid)
     assert tracker.update(decoder.decode(REPORT_ID, input_report([]))) == []
     for button in GAMEPAD_BUTTONS:
         pressed = tracker.update(decoder.decode(REPORT_ID, input_report([button])))

@@ -21,6 +21,7 @@ from tests.unit.test_evdev_pad import FakeBus, key, syn
 from tests.unit.test_hid import load, xbox_report
 from vestsight.inputs.ble_pad import BlePad
 from vestsight.inputs.evdev_pad import EvdevGamepad
+from vestsight.inputs.pad_access import BleAccess, EvdevAccess
 
 PAD = "/dev/input/event7"
 XBOX = "C8:3F:26:00:00:01"
@@ -33,7 +34,7 @@ async def test_a_paired_pad_connects_runs_commands_and_sleeps(tmp_path: Path) ->
         assert not any(isinstance(s, EvdevGamepad) for s in app.wearer_facing)
         bus = FakeBus()
         evdev = dataclasses.replace(app.settings.gamepad, backend="evdev")
-        pad = app.make_gamepad(evdev, list_devices=bus.list_devices, open_device=bus.open_device)
+        pad = app.make_gamepad(evdev, EvdevAccess(bus.list_devices, bus.open_device))
         assert isinstance(pad, EvdevGamepad)
         t = time.monotonic()
         bus.plug(PAD, "8BitDo Micro gamepad", uniq="e4:17:d8:aa:bb:cc")
@@ -55,8 +56,8 @@ async def test_a_paired_pad_connects_runs_commands_and_sleeps(tmp_path: Path) ->
 
 
 async def test_no_pad_at_start_is_said_after_ready_and_status_names_it(tmp_path: Path) -> None:
-    # This machine has no pad in /dev/input: the default evdev backend finds none.
-    async with running_vest(tmp_path) as (app, client, startup):
+    # This machine has no pad in /dev/input: the evdev backend (the image's) finds none.
+    async with running_vest(tmp_path, {"gamepad": {"backend": "evdev"}}) as (app, client, startup):
         assert isinstance(app.gamepad, EvdevGamepad)
         names = [r["event"] for r in startup]
         assert names.index("controller.missing") < names.index("vest.ready")
@@ -92,7 +93,7 @@ async def test_ble_pad_end_to_end_refused_stranger_then_allowed_pad(tmp_path: Pa
             addresses=XBOX,
         )
         scanner, radio = air.backends()
-        pad = app.make_gamepad(ble, scanner_backend=scanner, client_backend=radio, scan_s=0.2)
+        pad = app.make_gamepad(ble, BleAccess(scanner, radio, scan_s=0.2))
         assert isinstance(pad, BlePad)
         t = time.monotonic()
         app.supervisor.start(pad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,7 +16,8 @@ from tests.unit.test_hid import XBOX_MENU, XBOX_VIEW, load, xbox_report
 from vestsight.aio import cancel_and_wait
 from vestsight.errors import GamepadLinkError, HidDescriptorError, VestsightError
 from vestsight.inputs.ble_pad import BlePad, PadCallbacks
-from vestsight.inputs.pad_maps import XBOX_WIRELESS_BLE
+from vestsight.inputs.pad_access import BleAccess
+from vestsight.inputs.pad_presets import XBOX_WIRELESS
 
 XBOX_MAP = load("xbox_series_ble_fw5.hex")
 ALLOWED = "C8:3F:26:00:00:01"
@@ -70,18 +71,15 @@ async def air() -> AsyncIterator[Air]:
     yield Air()
 
 
-async def start(air: Air, heard: Heard, **options: object) -> asyncio.Task[None]:
+async def start(air: Air, heard: Heard, addresses: Sequence[str] = ()) -> asyncio.Task[None]:
     air.changed = heard.changed  # scans and connections wake `until` too
     scanner, client = air.backends()
-    settings: dict[str, object] = {
-        "names": ["Xbox"],
-        "scan_s": 0.2,
-        "backoff": (0.01, 0.02),
-        "scanner_backend": scanner,
-        "client_backend": client,
-    }
-    settings.update(options)
-    pad = BlePad(heard.callbacks(), XBOX_WIRELESS_BLE, **settings)  # type: ignore[arg-type]
+    access = BleAccess(
+        scanner_backend=scanner, client_backend=client, scan_s=0.2, backoff=(0.01, 0.02)
+    )
+    pad = BlePad(
+        heard.callbacks(), XBOX_WIRELESS.hid, names=["Xbox"], addresses=addresses, access=access
+    )
     return asyncio.create_task(pad.run())
 
 
@@ -237,4 +235,4 @@ async def test_low_pad_battery_is_told_when_it_crosses_the_line(air: Air) -> Non
 
 def test_a_pad_needs_something_to_look_for() -> None:
     with pytest.raises(ValueError, match="name or an address"):
-        BlePad(Heard().callbacks(), XBOX_WIRELESS_BLE)
+        BlePad(Heard().callbacks(), XBOX_WIRELESS.hid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,17 +17,13 @@ import pytest
 evdev = pytest.importorskip("evdev")
 from evdev import InputEvent, ecodes  # noqa: E402
 
-from vestsight.inputs import evdev_pad  # noqa: E402
-from vestsight.inputs.evdev_pad import (  # noqa: E402
-    EIGHTBITDO_MICRO_DINPUT,
-    EIGHTBITDO_MICRO_KEYBOARD,
-    GENERIC_GAMEPAD,
-    DpadAxis,
-    EvdevDecoder,
-    EvdevGamepad,
-    EvdevMap,
-)
+from vestsight.inputs import evdev_decoder, evdev_maps, pad_access  # noqa: E402
+from vestsight.inputs.evdev_decoder import EvdevDecoder  # noqa: E402
+from vestsight.inputs.evdev_maps import DpadAxis, EvdevMap  # noqa: E402
+from vestsight.inputs.evdev_pad import EvdevGamepad  # noqa: E402
 from vestsight.inputs.events import PadCallbacks  # noqa: E402
+from vestsight.inputs.pad_access import EvdevAccess  # noqa: E402
+from vestsight.inputs.pad_presets import GENERIC, MICRO_DINPUT, MICRO_KEYBOARD  # noqa: E402
 from vestsight.names import GAMEPAD_BUTTONS  # noqa: E402
 
 WITHIN = 10.0
@@ -59,14 +56,14 @@ def decode(mapping: EvdevMap, events: list[InputEvent]) -> list[tuple[str, bool]
 
 
 def test_local_constants_match_python_evdev() -> None:
-    names = [n for n in dir(evdev_pad) if n.split("_")[0] in {"EV", "ABS", "BTN", "KEY"}]
+    names = [n for n in dir(evdev_maps) if n.split("_")[0] in {"EV", "ABS", "BTN", "KEY"}]
     assert len(names) > 30
     for name in names:
-        assert getattr(evdev_pad, name) == getattr(ecodes, name), name
+        assert getattr(evdev_maps, name) == getattr(ecodes, name), name
 
 
 def test_presets_only_name_vest_buttons() -> None:
-    for preset in (EIGHTBITDO_MICRO_DINPUT, EIGHTBITDO_MICRO_KEYBOARD, GENERIC_GAMEPAD):
+    for preset in (MICRO_DINPUT.evdev, MICRO_KEYBOARD.evdev, GENERIC.evdev):
         names = set(preset.keys.values())
         names |= {n for axis in preset.axes for n in (axis.negative, axis.positive)}
         assert names == set(GAMEPAD_BUTTONS), preset.name
@@ -78,7 +75,7 @@ def test_a_map_refuses_unknown_buttons_and_is_read_only() -> None:
     with pytest.raises(ValueError, match="threshold"):
         EvdevMap("bad", {}, (DpadAxis(ecodes.ABS_X, "left", "right", 127, 0),))
     with pytest.raises(TypeError):
-        GENERIC_GAMEPAD.keys[ecodes.BTN_MODE] = "a"
+        GENERIC.evdev.keys[ecodes.BTN_MODE] = "a"
 
 
 # --- decoding ----------------------------------------------------------------------------------
@@ -99,7 +96,7 @@ def test_micro_dinput_face_shoulder_and_menu_buttons() -> None:
     ]
     for code, name in codes:
         events = [scan(0x90001), key(code, 1), syn(), scan(0x90001), key(code, 0), syn()]
-        assert decode(EIGHTBITDO_MICRO_DINPUT, events) == [(name, True), (name, False)]
+        assert decode(MICRO_DINPUT.evdev, events) == [(name, True), (name, False)]
 
 
 def test_micro_dinput_dpad_on_abs_x_and_y() -> None:
@@ -115,7 +112,7 @@ def test_micro_dinput_dpad_on_abs_x_and_y() -> None:
         absolute(ecodes.ABS_X, 255),
         absolute(ecodes.ABS_X, 128),
     ]
-    assert decode(EIGHTBITDO_MICRO_DINPUT, events) == [
+    assert decode(MICRO_DINPUT.evdev, events) == [
         ("left", True),
         ("left", False),
         ("down", True),
@@ -136,7 +133,7 @@ def test_hat_dpad_and_diagonals() -> None:
         absolute(ecodes.ABS_HAT0Y, 1),
         absolute(ecodes.ABS_HAT0Y, 0),
     ]
-    assert decode(GENERIC_GAMEPAD, events) == [
+    assert decode(GENERIC.evdev, events) == [
         ("left", True),
         ("up", True),
         ("left", False),
@@ -155,7 +152,7 @@ def test_generic_gamepad_dpad_buttons_and_positions() -> None:
         key(ecodes.BTN_SOUTH, 0),
         key(ecodes.BTN_WEST, 0),
     ]
-    assert decode(GENERIC_GAMEPAD, events) == [
+    assert decode(GENERIC.evdev, events) == [
         ("up", True),
         ("up", False),
         ("a", True),
@@ -172,7 +169,7 @@ def test_two_codes_for_one_button_hold_it_until_both_let_go() -> None:
         absolute(ecodes.ABS_HAT0Y, 0),
         key(ecodes.BTN_DPAD_UP, 0),
     ]
-    assert decode(GENERIC_GAMEPAD, events) == [("up", True), ("up", False)]
+    assert decode(GENERIC.evdev, events) == [("up", True), ("up", False)]
 
 
 def test_micro_keyboard_mode() -> None:
@@ -194,7 +191,7 @@ def test_micro_keyboard_mode() -> None:
     }
     for code, name in presses.items():
         events = [scan(0x70008), key(code, 1), syn(), key(code, 0), syn()]
-        assert decode(EIGHTBITDO_MICRO_KEYBOARD, events) == [(name, True), (name, False)]
+        assert decode(MICRO_KEYBOARD.evdev, events) == [(name, True), (name, False)]
 
 
 def test_autorepeat_is_ignored() -> None:
@@ -204,12 +201,12 @@ def test_autorepeat_is_ignored() -> None:
         key(ecodes.KEY_G, 2),
         key(ecodes.KEY_G, 0),
     ]
-    assert decode(EIGHTBITDO_MICRO_KEYBOARD, events) == [("a", True), ("a", False)]
+    assert decode(MICRO_KEYBOARD.evdev, events) == [("a", True), ("a", False)]
 
 
 def test_garbage_and_unknown_codes_never_raise(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger=evdev_pad.__name__)
-    decoder = EvdevDecoder(EIGHTBITDO_MICRO_DINPUT)
+    caplog.set_level(logging.DEBUG, logger=evdev_decoder.__name__)
+    decoder = EvdevDecoder(MICRO_DINPUT.evdev)
     odd = [
         key(ecodes.BTN_SOUTH, 0),  # release without a press
         key(ecodes.BTN_SOUTH, 7),
@@ -327,15 +324,22 @@ class Recorder:
         return [await asyncio.wait_for(self.seen.get(), WITHIN) for _ in range(count)]
 
 
-def service(bus: FakeBus, recorder: Recorder, **kwargs: object) -> EvdevGamepad:
-    options: dict[str, object] = {"names": ["8bitdo micro"], "backoff": (0.01, 0.02)}
-    options.update(kwargs)
+def service(
+    bus: FakeBus,
+    recorder: Recorder,
+    *,
+    addresses: Sequence[str] = (),
+    backoff: tuple[float, ...] = (0.01, 0.02),
+) -> EvdevGamepad:
+    access = EvdevAccess(
+        list_devices=bus.list_devices, open_device=bus.open_device, backoff=backoff
+    )
     return EvdevGamepad(
         recorder.callbacks(),
-        EIGHTBITDO_MICRO_DINPUT,
-        list_devices=bus.list_devices,
-        open_device=bus.open_device,
-        **options,
+        MICRO_DINPUT.evdev,
+        names=["8bitdo micro"],
+        addresses=addresses,
+        access=access,
     )
 
 
@@ -466,8 +470,8 @@ async def test_a_failed_grab_is_logged_and_the_pad_still_works(
 
 def test_a_pad_needs_a_name_or_an_address() -> None:
     with pytest.raises(ValueError, match="name or an address"):
-        EvdevGamepad(PadCallbacks(submit=lambda button, pressed: None))
+        EvdevGamepad(PadCallbacks(submit=lambda button, pressed: None), GENERIC.evdev)
 
 
 def test_default_device_listing_uses_evdev() -> None:
-    assert isinstance(evdev_pad.evdev_list_devices(), list)  # /dev/input may be absent here
+    assert isinstance(pad_access.evdev_list_devices(), list)  # /dev/input may be absent here

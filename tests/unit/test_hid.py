@@ -26,15 +26,13 @@ from vestsight.inputs.hid import (
     Usage,
     parse_report_descriptor,
 )
-from vestsight.inputs.pad_maps import (
-    EIGHTBITDO_MICRO_DINPUT,
-    EIGHTBITDO_MICRO_KEYBOARD,
-    GENERIC_GAMEPAD,
-    HID_PRESETS,
-    VEST_BUTTONS,
-    XBOX_WIRELESS_BLE,
-    ButtonEdge,
-    PadTracker,
+from vestsight.inputs.pad_maps import VEST_BUTTONS, ButtonEdge, PadTracker
+from vestsight.inputs.pad_presets import (
+    GENERIC,
+    MICRO_DINPUT,
+    MICRO_KEYBOARD,
+    PRESETS,
+    XBOX_WIRELESS,
 )
 
 DATA = Path(__file__).parent.parent / "data" / "hid"
@@ -173,7 +171,7 @@ def test_keyboard_report_gives_pressed_usages_without_error_codes() -> None:
 
 def test_xbox_edges_from_real_and_built_reports() -> None:
     decoder = HidDecoder(descriptor("xbox_series_ble_fw5.hex"))
-    tracker = PadTracker(XBOX_WIRELESS_BLE)
+    tracker = PadTracker(XBOX_WIRELESS.hid)
     assert tracker.update(decoder.decode(1, xbox_report())) == []
     assert tracker.update(decoder.decode(1, xbox_report(buttons=0b1))) == [("a", True)]
     assert tracker.update(decoder.decode(1, xbox_report(hat=1))) == [("a", False), ("up", True)]
@@ -194,7 +192,7 @@ def test_xbox_edges_from_real_and_built_reports() -> None:
 
 def test_trigger_below_threshold_is_not_pressed() -> None:
     decoder = HidDecoder(descriptor("xbox_series_ble_fw5.hex"))
-    tracker = PadTracker(XBOX_WIRELESS_BLE)
+    tracker = PadTracker(XBOX_WIRELESS.hid)
     assert tracker.update(decoder.decode(1, xbox_report(accelerator=300))) == []
     assert tracker.update(decoder.decode(1, xbox_report(accelerator=700))) == [("r2", True)]
 
@@ -212,11 +210,11 @@ def test_trigger_below_threshold_is_not_pressed() -> None:
 def test_8bitdo_micro_dpad_as_axes(x: int, y: int, held: set[str]) -> None:
     """D mode sends the d-pad as X/Y 0/127/255 (logical 0..255)."""
     axes = {AXIS_X: 2 * x / 255 - 1, AXIS_Y: 2 * y / 255 - 1}
-    assert EIGHTBITDO_MICRO_DINPUT.names(PadSnapshot(axes=axes)) == held
+    assert MICRO_DINPUT.hid.names(PadSnapshot(axes=axes)) == held
 
 
 def test_8bitdo_micro_buttons() -> None:
-    tracker = PadTracker(EIGHTBITDO_MICRO_DINPUT)
+    tracker = PadTracker(MICRO_DINPUT.hid)
     assert tracker.update(PadSnapshot(buttons=frozenset({1, 11}))) == [
         ("a", True),
         ("select", True),
@@ -232,19 +230,19 @@ def test_8bitdo_micro_buttons() -> None:
 
 def test_8bitdo_micro_keyboard_mode_through_a_keyboard_report() -> None:
     decoder = HidDecoder(descriptor("hid_spec_boot_keyboard.hex"))
-    tracker = PadTracker(EIGHTBITDO_MICRO_KEYBOARD)
+    tracker = PadTracker(MICRO_KEYBOARD.hid)
     assert tracker.update(decoder.decode(0, bytes([0, 0, 0x06, 0, 0, 0, 0, 0]))) == [("up", True)]
     assert tracker.update(decoder.decode(0, bytes([0, 0, 0x06, 0x0A, 0, 0, 0, 0]))) == [("a", True)]
     assert tracker.update(decoder.decode(0, bytes(8))) == [("a", False), ("up", False)]
 
 
 def test_generic_gamepad_order() -> None:
-    names = GENERIC_GAMEPAD.names(PadSnapshot(buttons=frozenset(range(1, 11)), hat="left"))
+    names = GENERIC.hid.names(PadSnapshot(buttons=frozenset(range(1, 11)), hat="left"))
     assert names == {"a", "b", "x", "y", "l", "r", "l2", "r2", "select", "start", "left"}
 
 
 def test_presets_use_only_vest_button_names() -> None:
-    for preset in HID_PRESETS.values():
+    for preset in (p.hid for p in PRESETS.values()):
         names = {n for _, n in preset.buttons + preset.keys + preset.consumer}
         names |= {t.name for t in preset.triggers} | set(preset.hat or ())
         names |= {n for d in preset.axis_dpads for n in (d.negative, d.positive)}
@@ -252,7 +250,7 @@ def test_presets_use_only_vest_button_names() -> None:
 
 
 def test_refused_report_changes_nothing() -> None:
-    tracker = PadTracker(XBOX_WIRELESS_BLE)
+    tracker = PadTracker(XBOX_WIRELESS.hid)
     tracker.update(PadSnapshot(buttons=frozenset({1})))
     assert tracker.update(None) == []
     assert tracker.held == {"a"}
@@ -353,7 +351,7 @@ def test_signed_logical_range() -> None:
 def test_random_reports_never_raise(caplog: pytest.LogCaptureFixture) -> None:
     rng = random.Random(1914)
     decoders = [HidDecoder(descriptor(p.name)) for p in sorted(DATA.glob("*.hex"))]
-    trackers = [PadTracker(preset) for preset in HID_PRESETS.values()]
+    trackers = [PadTracker(preset.hid) for preset in PRESETS.values()]
     with caplog.at_level(logging.WARNING, logger="vestsight.inputs.hid"):
         for _ in range(3000):
             payload = rng.randbytes(rng.randrange(0, 40))

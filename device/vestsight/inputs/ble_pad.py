@@ -11,12 +11,13 @@ service is not claimed by the kernel and this module reads it itself:
 4. subscribe to them and turn every report into button edges (`vestsight.inputs.pad_maps`);
 5. read the battery level (0x2A19) where the pad has one, and follow its notifications;
 6. when the link drops, release every held button, say so, and scan again (each scan lasts
-   `scan_s`); a pad that cannot be connected or read is retried with a growing backoff.
+   `BleAccess.scan_s`); a pad that cannot be connected or read is retried with a growing backoff.
 
 Notifications arrive as callbacks; they are put in a bounded queue that the service reads, and
 unsubscribed in ``finally``. bleak picks its BlueZ backend (D-Bus to bluetoothd) only when a scanner
-or client is made; tests pass their own bleak backends (`tests/ble_fakes.py`), so the same bleak
-public layer runs here without a radio. The app imports this module only when it is configured.
+or client is made; tests pass their own bleak backends (a `BleAccess`, `tests/ble_fakes.py`), so
+the same bleak public layer runs here without a radio. The app imports this module only when it is
+configured.
 """
 
 from __future__ import annotations
@@ -29,15 +30,15 @@ from typing import Any
 
 from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
+from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
 from ..errors import GamepadError, GamepadLinkError
 from ..supervisor import Service
 from .events import LOW_PAD_BATTERY_PERCENT, PadCallbacks, check_pad_search
 from .hid import HidDecoder, parse_report_descriptor
+from .pad_access import BleAccess
 from .pad_maps import PadMap, PadTracker
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,26 +73,23 @@ class BlePad(Service):
         *,
         names: Sequence[str] = (),
         addresses: Iterable[str] = (),
-        scanner_backend: type[BaseBleakScanner] | None = None,
-        client_backend: type[BaseBleakClient] | None = None,
-        scan_s: float = 10.0,
-        connect_timeout_s: float = 20.0,
-        backoff: Sequence[float] = (1.0, 2.0, 5.0, 10.0, 30.0),
+        access: BleAccess | None = None,
     ) -> None:
         super().__init__()
-        check_pad_search("BLE", names, addresses, backoff)
+        access = access or BleAccess()
+        check_pad_search("BLE", names, addresses, access.backoff)
         self._tell = callbacks
         self._pad_map = pad_map
         self._names = tuple(n.lower() for n in names)
         self._addresses = frozenset(a.strip().upper() for a in addresses)
         self._scanner_args: dict[str, Any] = {}
-        if scanner_backend is not None:
-            self._scanner_args["backend"] = scanner_backend
-        self._client_args: dict[str, Any] = {"timeout": connect_timeout_s}
-        if client_backend is not None:
-            self._client_args["backend"] = client_backend
-        self._scan_s = scan_s
-        self._backoff = tuple(backoff)
+        if access.scanner_backend is not None:
+            self._scanner_args["backend"] = access.scanner_backend
+        self._client_args: dict[str, Any] = {"timeout": access.connect_timeout_s}
+        if access.client_backend is not None:
+            self._client_args["backend"] = access.client_backend
+        self._scan_s = access.scan_s
+        self._backoff = access.backoff
         self._refused: set[str] = set()
         self._told_unusable = False
         self._connected = False

@@ -98,5 +98,6 @@ class GamepadService(Protocol):
     @property
     def connected(self) -> bool: ...
 
-    battery_percent: int | None
-    """The pad's battery, when it reports one and is connected."""
+    @property
+    def battery_percent(self) -> int | None:
+        """The pad's battery, when it reports one and is connected."""
