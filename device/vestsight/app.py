@@ -43,6 +43,8 @@ from .gpio.haptics import HapticMotor
 from .gpio.pins import Pins
 from .inputs.control_socket import ControlSocket
 from .inputs.events import InputQueue, Source
+from .inputs.pad_access import PadAccess
+from .inputs.simulated_pad import SimulatedPad
 from .inputs.terminal import TerminalInput, key_help
 from .journal import Journal
 from .llm.client import LlmClient, LlmState
@@ -68,8 +70,7 @@ from .vision import make_detectors, make_ocr
 from .vision.service import VisionService
 
 if TYPE_CHECKING:
-    from .inputs.ble_pad import BlePad
-    from .inputs.evdev_pad import EvdevGamepad
+    from .gamepad import PadService
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ class VestApp:
             on_failed=self._stt_failed,
         )
         self.pad_feedback = PadFeedback(self.feedback, self.inputs)
-        self.gamepad: EvdevGamepad | BlePad | None = None
+        self.gamepad: PadService | None = None
         configured_pad = self.make_gamepad()
         self.menu = SpokenMenu(self.speaker, self.phrases, self.journal)
         self.vest = Vest(
@@ -212,12 +213,12 @@ class VestApp:
         self._stop.set()
 
     def make_gamepad(
-        self, settings: GamepadSettings | None = None, **backends: Any
-    ) -> EvdevGamepad | BlePad | None:
+        self, settings: GamepadSettings | None = None, access: PadAccess | None = None
+    ) -> PadService | None:
         """The gamepad service (`status` reports it) as configured, or as `settings` say;
-        `backends` may replace how devices are reached (`vestsight.gamepad.make_gamepad`)."""
+        `access` may replace how its pads are reached (`vestsight.gamepad.make_gamepad`)."""
         self.gamepad = make_gamepad(
-            settings or self.settings.gamepad, self.pad_feedback, **backends
+            settings or self.settings.gamepad, self.pad_feedback.callbacks, access
         )
         return self.gamepad
 
@@ -238,7 +239,10 @@ class VestApp:
         if self._interactive:
             self.supervisor.start(
                 TerminalInput(
-                    self.inputs, self.request_stop, self.settings.buttons.hold_ms / 1000 + 0.2
+                    self.inputs,
+                    self.request_stop,
+                    self.settings.buttons.hold_ms / 1000 + 0.2,
+                    pad=self.gamepad.press if isinstance(self.gamepad, SimulatedPad) else None,
                 )
             )
         if self.settings.llm.enabled:

@@ -35,7 +35,7 @@ def _render_field(fld: dataclasses.Field[Any], value: Any) -> list[str]:
     meta = fld.metadata
     rule = _describe_rule(meta)
     comment = f"# {meta['help']}" + (f" ({rule})" if rule else "")
-    return [comment, f"{fld.name} = {_toml_value(value)}"]
+    return [comment, f"{fld.name} = {toml_value(value)}"]
 
 
 def _describe_rule(meta: typing.Mapping[str, Any]) -> str:
@@ -55,12 +55,12 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        inner = ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items())
+        inner = ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items())
         return "{ " + inner + " }" if inner else "{}"
     return repr(value)

@@ -105,7 +105,7 @@ def load_settings(path: Path | None, *, image: Path | None = None) -> LoadedSett
     problems = [ConfigProblem.of("", phrase, **values) for phrase, values in syntax]
     for table in IGNORED_TABLES:
         raw.pop(table, None)
-    settings, broken_rules = check_rules(_build(Settings, raw, "", problems, base=base), raw)
+    settings, broken_rules = check_rules(build_section(Settings, raw, "", problems, base=base), raw)
     problems += [ConfigProblem.of(key, phrase, **values) for key, phrase, values in broken_rules]
     for problem in problems:
         _LOGGER.warning("%s", problem.spoken)
@@ -124,7 +124,7 @@ def _image_settings(path: Path | None) -> Settings:
     problems = [ConfigProblem.of("", phrase, **values) for phrase, values in syntax]
     for table in IGNORED_TABLES:
         raw.pop(table, None)
-    settings: Settings = _build(Settings, raw, "", problems)
+    settings: Settings = build_section(Settings, raw, "", problems)
     for problem in problems:
         _LOGGER.error("Image config %s: %s", path, problem.spoken)
     _LOGGER.info("Defaults: this vest's image config %s", path)
@@ -137,7 +137,7 @@ def _defaults_because(base: Settings, path: Path, phrase: str) -> LoadedSettings
     return LoadedSettings(base, (problem,), str(path))
 
 
-def _build(
+def build_section(
     cls: type[Any],
     raw: dict[str, Any],
     prefix: str,
@@ -163,7 +163,7 @@ def _build(
         inner = getattr(base, name) if base is not None else None
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             if isinstance(value, dict):
-                values[name] = _build(hint, value, f"{dotted}.", problems, base=inner)
+                values[name] = build_section(hint, value, f"{dotted}.", problems, base=inner)
             else:
                 problems.append(ConfigProblem.of(dotted, "not_section", key=dotted))
             continue

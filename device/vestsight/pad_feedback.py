@@ -45,9 +45,14 @@ class PadFeedback:
         )
 
     def _changed(self, change: str, name: str) -> None:
-        """The wearer feels and hears the pad come and go (it sleeps when idle)."""
+        """The wearer feels and hears the pad come and go (it sleeps when idle); a pad that
+        connects while the vest starts is said after "ready" (the first sentence)."""
         self._feedback.tell(
-            f"controller.{change}", feel=change, say=f"controller_{change}", name=name
+            f"controller.{change}",
+            feel=change,
+            say=f"controller_{change}",
+            after_ready=True,
+            name=name,
         )
 
     def _missing(self) -> None:

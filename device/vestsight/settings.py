@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .names import COMMAND_NAMES, GAMEPAD_BUTTONS, GAMEPAD_PRESETS, LANGUAGES
+from .inputs.pad_presets import PRESET_NAMES
+from .names import COMMAND_NAMES, GAMEPAD_BUTTONS, LANGUAGES
 
 
 def setting(
@@ -197,16 +198,18 @@ class HapticSettings:
 @dataclass(frozen=True)
 class GamepadSettings:
     backend: str = setting(
-        "evdev",
+        "simulated",
         "How the gamepad is read: evdev (a paired pad the kernel shows in /dev/input, such as the "
-        "8BitDo Micro over Classic Bluetooth), ble (a Bluetooth LE pad read through bleak, such "
-        "as the Xbox Wireless Controller; bluetoothd runs without its hog plugin) or none.",
-        choices=("evdev", "ble", "none"),
+        "8BitDo Micro over Classic Bluetooth; the image's choice), ble (a Bluetooth LE pad read "
+        "through bleak, such as the Xbox Wireless Controller; bluetoothd runs without its hog "
+        "plugin), simulated (a pad with no radio that the terminal's keys press, for make run) "
+        "or none.",
+        choices=("evdev", "ble", "simulated", "none"),
     )
     preset: str = setting(
         "8bitdo-micro-dinput",
         "Which codes the pad sends for which button.",
-        choices=GAMEPAD_PRESETS,
+        choices=PRESET_NAMES,
     )
     names: str = setting(
         "8BitDo Micro",

@@ -23,6 +23,7 @@ VEST_CONFIG = {
     "camera.backend": "picamera2",
     "gpio.backend": "lgpio",
     "microphone.backend": "alsa",
+    "gamepad.backend": "evdev",
     "input.terminal": False,
     # The UPS board's fuel gauge (hardware/BOM.md, layers/power) and logind's power-off.
     "power.backend": "max17048",

@@ -14,6 +14,7 @@ from vestsight.bootconfig import (
     SystemSettings,
     read_boot_config,
     render_card_config,
+    speak,
 )
 from vestsight.config_loader import load_settings
 
@@ -121,3 +122,20 @@ def test_a_step_that_cannot_write_does_not_stop_the_others(tmp_path: Path) -> No
     assert failed == ["hostname"]
     assert (tmp_path / RUN_DIR.relative_to("/") / "vestsight.toml").exists()
     assert ["rfkill", "block", "wlan"] in runner.commands
+
+
+def test_problems_at_boot_are_said_in_the_wearers_language() -> None:
+    zoneinfo = ZONES
+    text = '[general]\nlanguage = "ru"\n[system]\nhostname = "bad name!"\nwifi = true\n'
+    config = read_boot_config(text, zoneinfo=zoneinfo)
+    assert config.language == "ru"
+    assert [p.key for p in config.problems] == ["system.hostname", "system.wifi_country"]
+    assert config.problems[0].spoken.startswith("config: system.hostname 'bad name!' is not")
+    ran: list[Sequence[str]] = []
+    speak(config.problems, config.language, run=ran.append)
+    assert ran and list(ran[0][:3]) == ["espeak-ng", "-v", "ru"]
+    said = ran[0][3]
+    assert said.startswith("настройки: system.hostname: 'bad name!' — недопустимое имя"), said
+    assert "Wi-Fi остаётся выключенным" in said and "stays off" not in said
+    english = read_boot_config('[general]\nlanguage = "xx"\n[system]\nwifi = true\n', zoneinfo)
+    assert english.language == "en"

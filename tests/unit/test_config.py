@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from vestsight.bootconfig import read_boot_config
 from vestsight.config_doc import render_toml
 from vestsight.config_loader import ConfigProblem, load_settings
 from vestsight.phrases import Phrases, Word
@@ -234,7 +235,7 @@ SAID_CASES = {
     "repeated": "[speech]\nrate = 200\n[haptics]\nstrength = 0.5\n[speech]\nrate = 90\n",
     "invalid_lines": "a = 1 2\nb = 1 2\n\nc = 1 2\n\nd = 1 2\n\ne = 1 2\n\nf = 1 2\n",
 }  # fmt: skip
-TECHNICAL = re.compile(r"\b(true|false|GPIO|gpio\.buttons)\b")
+TECHNICAL = re.compile(r"\b(true|false|GPIO|gpio\.buttons|SSH|Wi-Fi)\b|Wi-Fi")
 """Written as in the file, so said as they are in every language, like the settings' names."""
 
 
@@ -245,7 +246,19 @@ def said_problems(tmp_path: Path) -> list[ConfigProblem]:
     problems += load_settings(path).problems
     problems += load_settings(tmp_path / "nope.toml").problems
     problems += load_settings(tmp_path).problems  # a folder: cannot be read
+    for system in BOOT_CASES:  # the card's [system] table, checked at boot (vestsight.bootconfig)
+        problems += read_boot_config(system, ZONES).problems
     return problems
+
+
+ZONES = Path("/usr/share/zoneinfo")
+BOOT_CASES = (
+    "system = 3\n",
+    '[system]\nhostname = "bad name!"\ntimezone = "Mars/Base"\nssh = true\nssh_keys = "nope"\n',
+    '[system]\nwifi = true\nwifi_country = "England"\n',
+    '[system]\nwifi = true\nwifi_country = "GB"\n',
+    '[system]\nwifi = true\nwifi_country = "GB"\nwifi_ssid = "home"\nwifi_password = "short"\n',
+)
 
 
 def test_every_config_problem_is_said_in_english_as_it_is_logged(tmp_path: Path) -> None:
