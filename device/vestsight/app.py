@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .alerts import FaultAlerts
 from .battery import SimulatedPower, make_gauge, make_system_power
-from .camera import CameraService, make_camera_backend
+from .camera import CameraService, make_camera
 from .cli import parse_args
 from .commands import Vest, load_prefs
 from .config_doc import render_toml
@@ -119,7 +119,7 @@ class VestApp:
         self.haptics = HapticMotor(settings.gpio, settings.haptics, self.pins, self.journal)
         self.gpio = GpioButtons(settings.gpio, self.pins, self.inputs)
         self.camera = CameraService(
-            make_camera_backend(settings.camera), settings.camera.capture_timeout_s
+            make_camera(settings.camera), settings.camera.capture_timeout_s
         )
         self.llm = LlmClient(
             settings.llm,

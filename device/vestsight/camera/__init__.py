@@ -6,7 +6,7 @@ from ..settings import CameraSettings
 from .base import CameraBackend, CameraService, Frame
 
 
-def make_camera_backend(settings: CameraSettings) -> CameraBackend:
+def make_camera(settings: CameraSettings) -> CameraBackend:
     if settings.backend == "picamera2":
         from .picamera import Picamera2Camera
 
@@ -16,4 +16,4 @@ def make_camera_backend(settings: CameraSettings) -> CameraBackend:
     return PhotoCamera(settings.photos, settings.width, settings.height)
 
 
-__all__ = ["CameraBackend", "CameraService", "Frame", "make_camera_backend"]
+__all__ = ["CameraBackend", "CameraService", "Frame", "make_camera"]
