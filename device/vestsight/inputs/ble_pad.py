@@ -64,7 +64,6 @@ class BlePad(Service):
     """One BLE HID gamepad: found, bonded, read, and found again after it sleeps."""
 
     name = "ble_gamepad"
-    spoken_name = "controller"
 
     def __init__(
         self,

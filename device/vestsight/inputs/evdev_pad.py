@@ -46,7 +46,6 @@ class EvdevGamepad(Service):
     """
 
     name = "evdev_gamepad"
-    spoken_name = "controller"
 
     def __init__(
         self,
