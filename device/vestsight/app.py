@@ -118,9 +118,7 @@ class VestApp:
         self.pins = Pins(settings.gpio)
         self.haptics = HapticMotor(settings.gpio, settings.haptics, self.pins, self.journal)
         self.gpio = GpioButtons(settings.gpio, self.pins, self.inputs)
-        self.camera = CameraService(
-            make_camera(settings.camera), settings.camera.capture_timeout_s
-        )
+        self.camera = CameraService(make_camera(settings.camera), settings.camera.capture_timeout_s)
         self.llm = LlmClient(
             settings.llm,
             self.journal,
