@@ -200,12 +200,10 @@ class Controller(Service):
             await work
         except VestsightError as err:
             _LOGGER.error("Command %s failed: %s", command, err)
-            feedback.tell(
-                "command.failed", feel="error", once=True, command=command, error=str(err)
-            )
-            text = feedback.phrases.spoken(err)  # in the wearer's language
-            if text:
-                feedback.say_text(text, priority=Priority.URGENT, source="error", once=True)
+            feedback.tell_error(
+                "command.failed", err, priority=Priority.URGENT, source="error", once=True,
+                command=command,
+            )  # fmt: skip
             return
         except Exception:
             _LOGGER.exception("Command %s crashed", command)  # a bug must still be heard

@@ -11,7 +11,6 @@ Commands answering a press speak through the speaker directly; what the vest its
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 from .errors import VestsightError
@@ -19,8 +18,6 @@ from .gpio.haptics import HapticMotor
 from .journal import Journal
 from .phrases import Phrases
 from .speech.speaker import Priority, Speaker, Utterance
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class WearerFeedback:
@@ -53,8 +50,8 @@ class WearerFeedback:
         again while it is playing either."""
         if event is not None:
             self.journal.publish(event, **fields)
-        if feel is not None and not (once and self.haptics.playing == feel):
-            self.haptics.play(feel)  # (`once`: a pattern already playing is not cut and restarted)
+        if feel is not None:
+            self._feel(feel, once)
         if say is None:
             return None
         return self.say_text(
@@ -86,14 +83,31 @@ class WearerFeedback:
         return self.speaker.say(text, priority=priority, source=source)
 
     def tell_error(
-        self, event: str, error: VestsightError, *, after_ready: bool = False, **fields: object
+        self,
+        event: str,
+        error: VestsightError,
+        *,
+        priority: Priority = Priority.NORMAL,
+        source: str = "system",
+        after_ready: bool = False,
+        once: bool = False,
+        **fields: object,
     ) -> Utterance | None:
         """A fault: journalled with its text, the error buzz, its sentence in the wearer's
-        language."""
-        _LOGGER.error("%s: %s", event, error)
+        language (none if it has none). The caller logs it. `once`: see `tell`."""
         self.journal.publish(event, error=str(error), **fields)
-        self.haptics.play("error")
-        return self.say_text(self.phrases.spoken(error), after_ready=after_ready)
+        self._feel("error", once)
+        text = self.phrases.spoken(error)
+        if not text:
+            return None
+        return self.say_text(
+            text, priority=priority, source=source, after_ready=after_ready, once=once
+        )
+
+    def _feel(self, pattern: str, once: bool) -> None:
+        """Play `pattern`; with `once`, a pattern already playing is not cut and restarted."""
+        if not (once and self.haptics.playing == pattern):
+            self.haptics.play(pattern)
 
     @property
     def announced(self) -> bool:
