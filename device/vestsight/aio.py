@@ -92,8 +92,12 @@ async def _kill_and_reap(process: asyncio.subprocess.Process) -> None:
     """Kill `process`, then read its pipes to the end so that their transports close.
 
     A pipe whose reader stopped mid-way is paused once its buffer fills; it would never see the
-    end of file, and its transport would be left open (a ResourceWarning when collected).
+    end of file, and its transport would be left open (a ResourceWarning when collected). The
+    child's stdin is closed here too: `communicate()` without input leaves it open, and a feed
+    cancelled before it began never closed it.
     """
     if process.returncode is None:
         process.kill()
+    if process.stdin is not None:
+        process.stdin.close()
     await process.communicate()

@@ -4,6 +4,7 @@ answered, never fatal."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
@@ -13,16 +14,23 @@ from vestsight.inputs.control_socket import MAX_CONNECTIONS
 
 
 async def raw(vest: VestProcess, data: bytes) -> dict[str, object]:
-    """Send `data` on a connection of its own; the one reply."""
+    """Send `data` on a connection of its own; the one reply.
+
+    The vest may answer and hang up before it has taken all of `data` (a line too long): the
+    rest of the write then fails with a broken pipe, which is the vest's right, and the reply
+    it sent first is still read.
+    """
     reader, writer = await asyncio.open_unix_connection(str(vest.socket), limit=1 << 20)
     try:
         writer.write(data)
-        await writer.drain()
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
         line = await asyncio.wait_for(reader.readline(), TIMEOUT)
         return dict(json.loads(line))
     finally:
         writer.close()
-        await asyncio.wait_for(writer.wait_closed(), TIMEOUT)
+        with contextlib.suppress(ConnectionError):
+            await asyncio.wait_for(writer.wait_closed(), TIMEOUT)
 
 
 async def presses(journal: Path, button: str, at_least: int) -> int:
