@@ -77,6 +77,7 @@ def bare_child(args: argparse.Namespace) -> None:
     llm = Llama(
         model_path=args.model,
         n_ctx=args.context,
+        n_batch=args.batch,
         n_threads=args.threads,
         n_threads_batch=args.threads,
         verbose=False,
@@ -102,7 +103,8 @@ class BareChild:
     def __init__(self, args: argparse.Namespace) -> None:
         command = [sys.executable, "-m", "tests.bench.bench_llm", "--bare-child",
                    "--model", args.model, "--threads", str(args.threads),
-                   "--context", str(args.context), "--tokens", str(args.tokens),
+                   "--context", str(args.context), "--batch", str(args.batch),
+                   "--tokens", str(args.tokens),
                    "--filler", str(args.filler)]  # fmt: skip
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -150,6 +152,7 @@ async def run_rounds(args: argparse.Namespace, system: str) -> Results:
         model_path=args.model,
         threads=args.threads,
         context_tokens=args.context,
+        batch_tokens=args.batch,
         max_answer_tokens=args.tokens,
         first_token_timeout_s=1800,
         load_timeout_s=1800,
@@ -248,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="", help="GGUF file; default: the small dev model")
     parser.add_argument("--threads", type=int, default=defaults.thread_count)
     parser.add_argument("--context", type=int, default=defaults.context_tokens)
+    parser.add_argument("--batch", type=int, default=defaults.batch_tokens, help="n_batch, both")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=48, help="tokens generated per round")
     parser.add_argument("--filler", type=int, default=260, help="words of filler per prompt")

@@ -34,6 +34,7 @@ from vestsight.camera.photos import skimage_photo_dir
 from vestsight.llm.model_files import cache_dir
 
 GB = 1_000_000_000
+MB = 1 << 20  # as the per-process numbers (/proc, in KiB)
 Record = dict[str, Any]
 
 
@@ -162,6 +163,13 @@ async def measure(limit_gb: float, args: argparse.Namespace, work: Path) -> Run:
                 return run
             await drive(vest, run, args.timeout)
             run.numbers |= await process_budget(vest.pid, args.idle_s)
+            now = cgroup.numbers()  # while the vest still runs, after its questions
+            run.numbers |= {
+                "cgroup anon MB": now.anon_bytes / MB,
+                "cgroup file MB": now.file_bytes / MB,
+                "cgroup tmpfs MB": now.shmem_bytes / MB,
+                "cgroup kernel MB": now.kernel_bytes / MB,
+            }
     except (TimeoutError, ConnectionError) as err:
         run.outcome = f"no answer ({err})"
     finally:
@@ -183,18 +191,33 @@ def settled(record: Record) -> bool:
     return bool(record["event"] == "llm.retrying")
 
 
-async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
+async def describe(vest: VestLink, limit_s: float) -> dict[str, float]:
+    """One description, start to end: its first token, image encode, prompt and answer speeds."""
     pressed = await vest.tap("a")
     request = await vest.wait(event("llm.request"), pressed, limit_s)
     done = await vest.wait(event("llm.done"), pressed, limit_s)
     await vest.wait(event("command.done", command="describe"), pressed, limit_s)
     prefill = request["prompt_tokens"] - request["cached"]
     generating = max(done["seconds"] - done["first_token"], 1e-6)
-    run.numbers |= {
+    return {
         "first token s": done["first_token"],
         "image s": done.get("image_seconds", 0.0),
         "prompt tok/s": prefill / max(done["first_token"] - done.get("image_seconds", 0.0), 1e-6),
         "generate tok/s": max(done["tokens"] - 1, 0) / generating,
+    }
+
+
+async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
+    # The first description after the start reads what the limit evicted since the load (a
+    # one-off: its first token says it); the speeds are the second one's, the vest's steady state.
+    first = await describe(vest, limit_s)
+    again = await describe(vest, limit_s)
+    run.numbers |= {
+        "first token s": first["first token s"],
+        "first token again s": again["first token s"],
+        "image s": again["image s"],
+        "prompt tok/s": again["prompt tok/s"],
+        "generate tok/s": again["generate tok/s"],
     }
     for button, command, name in (("y", "ahead", "ahead"), ("x", "read", "read")):
         pressed = await vest.tap(button)
@@ -253,8 +276,8 @@ def cpu_seconds(pid: int) -> float:
 
 SPEEDS = ("prompt tok/s", "generate tok/s")
 TIMES = (
-    "load s", "first token s", "image s", "ahead first word s", "read first word s",
-    "ahead during describe first word s",
+    "load s", "first token s", "first token again s", "image s", "ahead first word s",
+    "read first word s", "ahead during describe first word s",
 )  # fmt: skip
 
 
@@ -281,7 +304,7 @@ def report(runs: list[Run]) -> None:
     fit = [
         r for r in runs[1:] if r.outcome == "ok"
         and all(r.numbers.get(s, 0) >= 0.9 * base.get(s, 0) for s in SPEEDS)
-        and base.get("first token s", 0) >= 0.9 * r.numbers.get("first token s", 1e9)
+        and base.get("first token again s", 0) >= 0.9 * r.numbers.get("first token again s", 1e9)
     ]  # fmt: skip
     print("Per process, after the questions, then idle (MB resident = anonymous + file; CPU %):")
     for run in runs:
@@ -296,6 +319,13 @@ def report(runs: list[Run]) -> None:
             print(
                 f"  {label:8s} {name:6s} {rss:7.0f} = {anon:6.0f} + {file:6.0f}",
                 f"  idle CPU {idle:5.2f} %",
+            )
+        if "cgroup anon MB" in run.numbers:
+            print(
+                f"  {label:8s} cgroup {run.numbers['cgroup anon MB']:6.0f} anonymous,",
+                f"{run.numbers['cgroup file MB']:6.0f} page cache",
+                f"({run.numbers['cgroup tmpfs MB']:.0f} of it tmpfs),",
+                f"{run.numbers['cgroup kernel MB']:5.0f} kernel",
             )
     if fit:
         print(f"Smallest limit at >= 0.9x speed: {min(r.limit_gb for r in fit):g} GB")

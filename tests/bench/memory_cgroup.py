@@ -23,6 +23,14 @@ class CgroupNumbers:
     peak_bytes: int
     major_faults: int
     oom_kills: int
+    anon_bytes: int
+    """Anonymous memory now (heap, the worker's repacked weights and buffers)."""
+    file_bytes: int
+    """Page cache now (mapped model pages, libraries, files written); tmpfs files included."""
+    shmem_bytes: int
+    """Of the page cache: tmpfs and shared memory, which cannot be dropped without swap."""
+    kernel_bytes: int
+    """Kernel memory charged to the cgroup (page tables, slab, socket buffers)."""
 
 
 class MemoryCgroup:
@@ -57,16 +65,29 @@ class MemoryCgroup:
         self._write("cgroup.procs", str(pid))
 
     def numbers(self) -> CgroupNumbers:
-        stat = dict(line.split() for line in self._read("memory.stat").splitlines())
+        stat = {k: int(v) for k, v in (ln.split() for ln in self._read("memory.stat").splitlines())}
         if self.v2:
             events = dict(line.split() for line in self._read("memory.events").splitlines())
             peak = int(self._read("memory.peak")) if (self.path / "memory.peak").exists() else 0
-            return CgroupNumbers(peak, int(stat.get("pgmajfault", 0)), int(events["oom_kill"]))
+            return CgroupNumbers(
+                peak,
+                stat.get("pgmajfault", 0),
+                int(events["oom_kill"]),
+                stat.get("anon", 0),
+                stat.get("file", 0),
+                stat.get("shmem", 0),
+                stat.get("kernel", stat.get("slab", 0) + stat.get("kernel_stack", 0)),
+            )
         oom = dict(line.split() for line in self._read("memory.oom_control").splitlines())
+        kmem = self.path / "memory.kmem.usage_in_bytes"
         return CgroupNumbers(
             int(self._read("memory.max_usage_in_bytes")),
-            int(stat.get("total_pgmajfault", stat.get("pgmajfault", 0))),
+            stat.get("total_pgmajfault", stat.get("pgmajfault", 0)),
             int(oom.get("oom_kill", 0)),
+            stat.get("total_rss", stat.get("rss", 0)),
+            stat.get("total_cache", stat.get("cache", 0)),
+            stat.get("total_shmem", stat.get("shmem", 0)),
+            int(kmem.read_text()) if kmem.exists() else 0,
         )
 
     def remove(self) -> None:
