@@ -208,16 +208,14 @@ async def describe(vest: VestLink, limit_s: float) -> dict[str, float]:
 
 
 async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
-    # The first description after the start reads what the limit evicted since the load (a
-    # one-off: its first token says it); the speeds are the second one's, the vest's steady state.
-    first = await describe(vest, limit_s)
+    # The first description after the start also reads back what the limit evicted while the
+    # model was loaded (a one-off); the second, of the same scene, reuses the first's prompt from
+    # the cache: its first token and answer speed are the vest's steady state.
+    run.numbers |= await describe(vest, limit_s)
     again = await describe(vest, limit_s)
     run.numbers |= {
-        "first token s": first["first token s"],
         "first token again s": again["first token s"],
-        "image s": again["image s"],
-        "prompt tok/s": again["prompt tok/s"],
-        "generate tok/s": again["generate tok/s"],
+        "generate again tok/s": again["generate tok/s"],
     }
     for button, command, name in (("y", "ahead", "ahead"), ("x", "read", "read")):
         pressed = await vest.tap(button)
@@ -274,7 +272,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-SPEEDS = ("prompt tok/s", "generate tok/s")
+SPEEDS = ("prompt tok/s", "generate tok/s", "generate again tok/s")
+STEADY = ("generate tok/s", "generate again tok/s")  # what says a limit is enough
 TIMES = (
     "load s", "first token s", "first token again s", "image s", "ahead first word s",
     "read first word s", "ahead during describe first word s",
@@ -303,8 +302,7 @@ def report(runs: list[Run]) -> None:
     print("(x: speed against the unlimited run; for times, unlimited time / this time)")
     fit = [
         r for r in runs[1:] if r.outcome == "ok"
-        and all(r.numbers.get(s, 0) >= 0.9 * base.get(s, 0) for s in SPEEDS)
-        and base.get("first token again s", 0) >= 0.9 * r.numbers.get("first token again s", 1e9)
+        and all(r.numbers.get(s, 0) >= 0.9 * base.get(s, 0) for s in STEADY)
     ]  # fmt: skip
     print("Per process, after the questions, then idle (MB resident = anonymous + file; CPU %):")
     for run in runs:
@@ -328,7 +326,8 @@ def report(runs: list[Run]) -> None:
                 f"{run.numbers['cgroup kernel MB']:5.0f} kernel",
             )
     if fit:
-        print(f"Smallest limit at >= 0.9x speed: {min(r.limit_gb for r in fit):g} GB")
+        smallest = min(r.limit_gb for r in fit)
+        print(f"Smallest limit with answers at >= 0.9x speed: {smallest:g} GB")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ModelFileError
 from . import protocol
-from .image_input import ImageInput, ImagePrompt, ImageRefused
+from .image_input import IMAGE_BATCH_TOKENS, ImageInput, ImagePrompt, ImageRefused
 from .projector_check import check_projector
 from .prompt_format import FittedPrompt, PromptFormat, fit_prompt, format_for, with_image
 
@@ -110,10 +110,12 @@ class LoadedModel:
     def load(cls, path: Path, projector: Path | None, args: argparse.Namespace) -> LoadedModel:
         from llama_cpp import Llama  # the worker process is the only importer of llama_cpp
 
+        # An image's tokens attend to each other both ways: they must be decoded in one batch.
+        batch = args.batch if projector is None else max(args.batch, IMAGE_BATCH_TOKENS)
         llm = Llama(
             model_path=str(path),
             n_ctx=args.context,
-            n_batch=args.batch,
+            n_batch=batch,
             n_threads=args.threads,
             n_threads_batch=args.threads,
             verbose=False,
