@@ -2,8 +2,9 @@
 
 - Storage (journal, memory, preferences cannot be written): said once, with the error buzz;
   said again once it works. A damaged memory database kept aside: said once. Such a sentence
-  cut short by a press (the press that found the fault stops speech) is said again after it, up
-  to `REPEATS` times: said once means heard once.
+  cut short by a press (the press that found the fault stops speech) is said again, up to
+  `REPEATS` times, once the answer to that press has been heard (`LULL_S` of quiet), and gives
+  way to any other sentence: said once means heard once, and never before what was asked.
 - Speech that cannot be heard: felt, since it cannot be said. ``speech_broken`` is felt at once
   and then instead of every press's acknowledgement; when it escalates (failures in a row) it is
   felt again with the error earcon (heard when only the voice is broken) and then every
@@ -32,12 +33,19 @@ REPEATS = 3
 """How often a fault's sentence is said again when presses keep cutting it short."""
 REMIND_S = 60.0
 """While escalated speech stays broken, ``speech_broken`` is felt this often."""
+LULL_S = 1.5
+"""A fault's sentence cut short is said again after this long with nothing said."""
+MAX_TURNS = 12
+"""How often such a sentence may give way to others before it is left unsaid."""
 
 
 class FaultAlerts:
-    def __init__(self, feedback: WearerFeedback, remind_s: float = REMIND_S) -> None:
+    def __init__(
+        self, feedback: WearerFeedback, remind_s: float = REMIND_S, lull_s: float = LULL_S
+    ) -> None:
         self._feedback = feedback
         self._remind_s = remind_s
+        self._lull_s = lull_s
         self._reminder: asyncio.Task[None] | None = None
         self._repeating: set[asyncio.Task[None]] = set()
 
@@ -123,10 +131,19 @@ class FaultAlerts:
             task.add_done_callback(self._repeating.discard)
 
     async def _until_heard(self, utterance: Utterance) -> None:
-        for _repeat in range(REPEATS):
-            if await utterance.finished not in ("dropped", "interrupted"):
+        speaker = self._feedback.speaker
+        cuts = 0
+        for _turn in range(MAX_TURNS):
+            outcome = await utterance.finished
+            if outcome in ("dropped", "interrupted"):  # the wearer cut it short
+                cuts += 1
+                if cuts > REPEATS:
+                    return
+            elif outcome != "deferred":  # heard, or speech failed (felt instead)
                 return
-            utterance = self._feedback.speaker.say(utterance.text, source="system")
+            # After the wearer's own answer: the press that cut it asked for something.
+            await speaker.lull(self._lull_s)
+            utterance = speaker.say(utterance.text, priority=Priority.REMINDER, source="system")
 
     def socket_refused(self, reason: str) -> None:
         self._feedback.tell(say="socket_path_taken", after_ready=True)

@@ -156,7 +156,17 @@ async def measure(limit_gb: float, args: argparse.Namespace, work: Path) -> Run:
             state = await vest.wait(settled, 0, args.timeout)
             run.numbers["load s"] = state["mono"] - started
             if state["event"] == "llm.retrying":
-                run.outcome = f"the worker died loading, three times: {state.get('reason')}"
+                # Too little memory to load: the wearer must hear why, and the fast path work.
+                said = await vest.wait(
+                    lambda r: r["event"] == "speech.start" and "memory" in r.get("text", ""),
+                    0,
+                    args.timeout,
+                )
+                await fast_path(vest, run, args.timeout)
+                run.outcome = (
+                    f"the worker died loading, three times ({state.get('reason')}); "
+                    f"said: {said['text']!r}; fast path still answers"
+                )
                 return run
             if state["state"] == "failed":
                 run.outcome = f"model failed: {state.get('reason')}"
@@ -217,13 +227,7 @@ async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
         "first token again s": again["first token s"],
         "generate again tok/s": again["generate tok/s"],
     }
-    for button, command, name in (("y", "ahead", "ahead"), ("x", "read", "read")):
-        pressed = await vest.tap(button)
-        spoken = await vest.wait(
-            lambda r: r["event"] == "speech.start" and r.get("source") != "earcon", pressed, limit_s
-        )
-        await vest.wait(event("command.done", command=command), pressed, limit_s)
-        run.numbers[f"{name} first word s"] = spoken["mono"] - pressed
+    await fast_path(vest, run, limit_s)
     # The fast path while the model works: "what's ahead" pressed as a description's prompt
     # (or image) is being read, which cancels it; the worker is busy until the cancel lands.
     described = await vest.tap("a")
@@ -234,6 +238,17 @@ async def drive(vest: VestLink, run: Run, limit_s: float) -> None:
     )
     await vest.wait(event("command.done", command="ahead"), pressed, limit_s)
     run.numbers["ahead during describe first word s"] = spoken["mono"] - pressed
+
+
+async def fast_path(vest: VestLink, run: Run, limit_s: float) -> None:
+    """ "What's ahead" and "read", each pressed to its first spoken word."""
+    for button, command, name in (("y", "ahead", "ahead"), ("x", "read", "read")):
+        pressed = await vest.tap(button)
+        spoken = await vest.wait(
+            lambda r: r["event"] == "speech.start" and r.get("source") != "earcon", pressed, limit_s
+        )
+        await vest.wait(event("command.done", command=command), pressed, limit_s)
+        run.numbers[f"{name} first word s"] = spoken["mono"] - pressed
 
 
 async def process_budget(main_pid: int, idle_s: float) -> dict[str, float]:

@@ -174,3 +174,31 @@ def test_a_voice_chosen_by_name_is_kept_for_its_own_language(
     other = Speaker(EspeakSynthesizer(), output, Voice("mb-xx1", 200, 90), journal)
     assert other.voice_for("ru").name == "ru"
     assert other.voice_for("xx").name == "mb-xx1"  # no voice for that language: the vest's own
+
+
+async def test_a_reminder_gives_way_to_any_sentence_and_is_deferred_not_cut(
+    speaker: Speaker, journal: Journal
+) -> None:
+    async with journal.subscribe() as records:
+        reminder = speaker.say(LONG, priority=Priority.REMINDER)
+        await wait_record(records, event("speech.start", id=reminder.id))
+        answer = speaker.say("Person ahead.")
+        start = await wait_record(records, event("speech.start"))
+    assert start["id"] == answer.id
+    assert await asyncio.wait_for(reminder.finished, TIMEOUT) == "deferred"
+    assert await asyncio.wait_for(answer.finished, TIMEOUT) == "done"
+
+
+async def test_a_lull_ends_only_after_everything_said_and_some_quiet(
+    speaker: Speaker, journal: Journal
+) -> None:
+    async with journal.subscribe() as records:
+        first = speaker.say("One.")
+        lull = asyncio.create_task(speaker.lull(0.3))
+        await wait_record(records, event("speech.end", id=first.id))
+        second = speaker.say("Two.")  # said within the quiet: the lull starts again after it
+        await asyncio.wait_for(lull, TIMEOUT)
+        lulled = journal.publish("test.lulled")
+        end = await wait_record(records, event("speech.end", id=second.id))
+    assert end["mono"] + 0.3 <= lulled["mono"]
+    assert not speaker.speaking

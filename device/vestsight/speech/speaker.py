@@ -51,6 +51,9 @@ VOLUME_RANGE = (20, 200)
 class Priority(enum.IntEnum):
     URGENT = 0
     NORMAL = 1
+    REMINDER = 2
+    """Said again after the wearer cut it short: any other sentence goes first and interrupts
+    it (it is then "deferred", not "interrupted")."""
 
 
 @dataclasses.dataclass(eq=False)
@@ -61,10 +64,13 @@ class Utterance:
     source: str
     """Who asked: ``system``, ``command``, ``llm``, ``config``..."""
     finished: asyncio.Future[str]
-    """Resolves to the outcome: done, interrupted, dropped or failed."""
+    """Resolves to the outcome: done, interrupted, dropped, deferred (a reminder that gave way
+    to another sentence) or failed."""
     voice: Voice | None = None
     """The voice that reads it (None for an earcon)."""
     audio: asyncio.Task[Audio] | None = None
+    deferred: bool = False
+    """A reminder cut by another sentence, not by the wearer."""
 
 
 class Speaker(Service):
@@ -98,10 +104,24 @@ class Speaker(Service):
         self._synthesis_turn = asyncio.Lock()
         self._current: Utterance | None = None
         self._playback: asyncio.Task[object] | None = None
+        self._quiet = asyncio.Event()
+        """Set while nothing is said or waits to be said."""
+        self._quiet.set()
+        self._queued_count = 0
 
     @property
     def speaking(self) -> bool:
         return self._current is not None or bool(self._queue)
+
+    async def lull(self, seconds: float) -> None:
+        """Return once nothing has been said or waited to be said for `seconds` on end (the
+        wearer's answer, which comes a moment after their press, has been heard)."""
+        while True:
+            await self._quiet.wait()
+            queued = self._queued_count
+            await asyncio.sleep(seconds)  # a length of quiet, not a wait for something
+            if self._quiet.is_set() and self._queued_count == queued:
+                return
 
     def is_pending(self, text: str) -> bool:
         """Whether `text` (ignoring case and end punctuation) is being said or waits its turn."""
@@ -132,8 +152,7 @@ class Speaker(Service):
             self._synthesize(utterance, voice), name=f"synthesize-{utterance.id}"
         )
         utterance.audio.add_done_callback(_consume_result)
-        heapq.heappush(self._queue, (priority, utterance.id, utterance))
-        self._queued.set()
+        self._enqueue(utterance)
         self._journal.publish(
             "speech.queued",
             id=utterance.id,
@@ -143,9 +162,19 @@ class Speaker(Service):
             voice=voice.name,
         )
         current = self._current
-        if priority is Priority.URGENT and current and current.priority is not Priority.URGENT:
-            self._interrupt_playback()
+        if current is not None and priority < current.priority:
+            if current.priority is Priority.REMINDER:
+                current.deferred = True
+                self._interrupt_playback()
+            elif priority is Priority.URGENT:
+                self._interrupt_playback()
         return utterance
+
+    def _enqueue(self, utterance: Utterance) -> None:
+        heapq.heappush(self._queue, (utterance.priority, utterance.id, utterance))
+        self._queued_count += 1
+        self._quiet.clear()
+        self._queued.set()
 
     def play_sound(
         self,
@@ -161,8 +190,7 @@ class Speaker(Service):
         ready: asyncio.Future[Audio] = loop.create_future()
         ready.set_result(audio)
         utterance.audio = asyncio.ensure_future(ready)  # type: ignore[assignment]
-        heapq.heappush(self._queue, (priority, utterance.id, utterance))
-        self._queued.set()
+        self._enqueue(utterance)
         self._journal.publish(
             "speech.queued", id=utterance.id, text=utterance.text, source=source,
             priority=priority.name.lower(),
@@ -235,9 +263,10 @@ class Speaker(Service):
         self.ready.set()
         try:
             while True:
-                await self._queued.wait()
                 if not self._queue:
                     self._queued.clear()
+                    self._quiet.set()
+                    await self._queued.wait()
                     continue
                 _priority, _id, utterance = heapq.heappop(self._queue)
                 await self._speak(utterance)
@@ -319,7 +348,7 @@ class Speaker(Service):
             self._finish(utterance, "interrupted")
             raise
         if playback.cancelled():
-            self._finish(utterance, "interrupted")
+            self._finish(utterance, "deferred" if utterance.deferred else "interrupted")
         return playback
 
     def _heard(self, utterance: Utterance, path: Path | None) -> None:
