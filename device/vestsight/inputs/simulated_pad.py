@@ -24,7 +24,7 @@ FULL_BATTERY = 100
 
 
 class SimulatedPad(Service):
-    name = "controller"
+    name = "simulated_gamepad"
 
     def __init__(
         self, callbacks: PadCallbacks, pad_name: str, battery_percent: int = FULL_BATTERY
