@@ -180,3 +180,15 @@ async def test_a_blank_frame_and_a_script_without_a_voice_are_said_plainly(
         await client.expect(event("command.done", command="read"), t)
         texts = [r["text"] for r in client.since(t) if r["event"] == "speech.queued"]
     assert texts[:2] == ["QR code.", "Some text here is in an alphabet I cannot read aloud."]
+
+
+async def test_describe_says_the_sign_in_view_word_for_word(tmp_path: Path) -> None:
+    """Describing a sign (no model here): the text OCR read is part of what is said, as read."""
+    sign = ["EXIT", "Platform 3"]
+    photo = save(tmp_path / "photos", "sign.png", label_photo(sign, tilt=4, size_px=40, seed=8))
+    async with running_vest(tmp_path, config(photo)) as (_app, client, _startup):
+        t = await client.tap("a")
+        await client.expect(event("command.done", command="describe"), t)
+        said = [r["text"] for r in client.since(t) if r["event"] == "speech.queued"]
+    in_view = [text for text in said if text.startswith("Text in view:")]
+    assert in_view == ["Text in view: EXIT Platform 3"], said

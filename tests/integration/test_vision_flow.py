@@ -4,6 +4,7 @@ through the control socket, with the real detectors (the object detector from Py
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,16 @@ def darkened(folder: Path, name: str, light: float) -> str:
     path = folder / f"dark-{name}"
     Image.fromarray(np.clip(pixels * light + noise, 0, 255).astype(np.uint8)).save(path)
     return str(path)
+
+
+def shown(folder: Path, image: Image.Image) -> Path:
+    """Put `image` in front of the simulated camera (`scene.png`, read at every frame): written
+    beside it, then moved over it, so a frame never sees half a file."""
+    scene, part = folder / "scene.png", folder / "scene.part.png"
+    with image:
+        image.save(part)
+    part.replace(scene)
+    return scene
 
 
 async def test_whats_ahead_speaks_at_once(tmp_path: Path) -> None:
@@ -110,6 +121,29 @@ async def test_find_with_only_people_to_find_starts_at_once(tmp_path: Path) -> N
     assert [r for r in client.since(t) if r["event"] == "menu.open"] == []
     assert said[:2] == ["Looking for person.", "Found it."]
     assert ahead["text"] == "Person straight ahead, within arm's reach."
+
+
+async def test_find_says_found_then_lost_when_the_person_leaves_the_view(
+    tmp_path: Path,
+) -> None:
+    scene = shown(tmp_path, Image.open(photo("astronaut.png")))
+    config = {
+        **NO_MODEL,
+        "camera": {"photos": str(scene)},
+        "vision": {"objects": False},
+        "memory": {"enabled": False},
+    }
+    async with running_vest(tmp_path, config) as (_app, client, _startup):
+        t = await client.tap("right")
+        await client.expect(event("speech.queued", text="Found it."), t)
+        # The person walks away: the camera sees a bare wall from the next frame on.
+        shown(tmp_path, Image.new("RGB", (640, 480), (182, 176, 168)))
+        gone = time.monotonic()  # the vest runs in this process: the journal's clock
+        lost = await client.expect(event("speech.queued", text="Lost person."), gone)
+        t_stop = await client.tap("b")
+        await client.expect(event("command.cancel"), t_stop)
+    early = [r for r in client.since(t) if r.get("text") == "Lost person." and r["mono"] < gone]
+    assert early == [] and lost["mono"] > gone
 
 
 async def test_a_missing_object_model_is_said_once_and_the_packaged_one_works(
