@@ -3,8 +3,9 @@
 - Storage (journal, memory, preferences cannot be written): said once, with the error buzz;
   said again once it works. A damaged memory database kept aside: said once. Such a sentence
   cut short by a press (the press that found the fault stops speech) is said again, up to
-  `REPEATS` times, once the answer to that press has been heard (`LULL_S` of quiet), and gives
-  way to any other sentence: said once means heard once, and never before what was asked.
+  `REPEATS` times, once the answer to that press has been heard (`LULL_S` of quiet, no command
+  running), and gives way to any other sentence: said once means heard once, and never before
+  what was asked.
 - Speech that cannot be heard: felt, since it cannot be said. ``speech_broken`` is felt at once
   and then instead of every press's acknowledgement; when it escalates (failures in a row) it is
   felt again with the error earcon (heard when only the voice is broken) and then every
@@ -41,11 +42,17 @@ MAX_TURNS = 12
 
 class FaultAlerts:
     def __init__(
-        self, feedback: WearerFeedback, remind_s: float = REMIND_S, lull_s: float = LULL_S
+        self,
+        feedback: WearerFeedback,
+        remind_s: float = REMIND_S,
+        lull_s: float = LULL_S,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self._feedback = feedback
         self._remind_s = remind_s
         self._lull_s = lull_s
+        self._busy = busy
+        """Whether a command the wearer asked for still runs (a description between sentences)."""
         self._reminder: asyncio.Task[None] | None = None
         self._repeating: set[asyncio.Task[None]] = set()
 
@@ -143,6 +150,8 @@ class FaultAlerts:
                 return
             # After the wearer's own answer: the press that cut it asked for something.
             await speaker.lull(self._lull_s)
+            while self._busy():
+                await speaker.lull(self._lull_s)
             utterance = speaker.say(utterance.text, priority=Priority.REMINDER, source="system")
 
     def socket_refused(self, reason: str) -> None:

@@ -132,7 +132,10 @@ class VestApp:
             self._detector_unavailable,
         )
         self.feedback = WearerFeedback(self.journal, self.speaker, self.haptics, self.phrases)
-        self.alerts = FaultAlerts(self.feedback)
+        # A fault's sentence cut short waits while the command the press started still runs.
+        self.alerts = FaultAlerts(
+            self.feedback, busy=lambda: self.controller.running_command is not None
+        )
         self.storage.listener = self.alerts.storage_changed
         self.speaker.health.listener = self.alerts.speech_changed
         if self.storage.problem:  # the journal could not be opened: said after "ready"

@@ -34,10 +34,10 @@ pieces cost: measured on MobileNet-V5-300M (2,580 nodes, a 21-22 s encode at 2 t
 every 128 nodes (20 pieces) costs about 3 % and bounds a cancel's delay to one piece (~1 s here);
 every 48 nodes cost 16-29 %, every 512 about 1 % with ~4 s pieces."""
 PLACEHOLDER_TEXT = b"<image_soft_token>"
-IMAGE_BATCH_TOKENS = 256
-"""The smallest decode batch with a projector: a Gemma 3n image is 256 tokens, decoded at once."""
 """The vocabulary's image token, written where the image sits in the token record so that no
 text prompt's prefix ever matches the image's cache entries."""
+IMAGE_BATCH_TOKENS = 256
+"""The smallest decode batch with a projector: a Gemma 3n image is 256 tokens, decoded at once."""
 
 
 class ImageRefused(ValueError):
