@@ -308,6 +308,7 @@ class Speaker(Service):
             return  # dropped by stop() between its synthesis and its start
         if self._queue and self._queue[0][0] < utterance.priority:
             # Something more urgent arrived while this was being prepared: it goes first.
+            utterance.deferred = False  # given way before it was heard: nothing was cut
             heapq.heappush(self._queue, (utterance.priority, utterance.id, utterance))
             self._queued.set()
             return
