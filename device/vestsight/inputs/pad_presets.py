@@ -89,6 +89,10 @@ _GAMEPAD_NUMBERING = (
 """Button-page numbers of pads laid out as Linux's gamepad codes (button n = BTN_SOUTH + n - 1:
 BTN_A, B, C, X, Y, Z, TL, TR, TL2, TR2, SELECT, START)."""
 
+_PEDAL_TRIGGERS = (AxisTrigger(TRIGGER_BRAKE, "l2"), AxisTrigger(TRIGGER_ACCELERATOR, "r2"))
+"""Analogue triggers reported as Simulation brake (left) and accelerator (right), as Xbox-style
+pads do: pulled past half way, they are L2 and R2."""
+
 _LINUX_GAMEPAD = EvdevMap(
     # Named like an Xbox pad: a south, b east, x north (printed Y on an Xbox pad: the vest's x is
     # the top button here), y west. The d-pad comes as ABS_HAT0X/ABS_HAT0Y or as BTN_DPAD_*.
@@ -207,7 +211,7 @@ XBOX_WIRELESS = PadPreset(
     hid=PadMap(
         name="Xbox Wireless Controller (BLE, firmware 5.x)",
         buttons=_GAMEPAD_NUMBERING,
-        triggers=(AxisTrigger(TRIGGER_BRAKE, "l2"), AxisTrigger(TRIGGER_ACCELERATOR, "r2")),
+        triggers=_PEDAL_TRIGGERS,
     ),
     source=(
         "HID: Xbox Wireless Controller 1914, BLE firmware 5.x, report map and btmon captures in "
@@ -224,7 +228,7 @@ GENERIC = PadPreset(
     hid=PadMap(
         name="generic HID gamepad",
         buttons=tuple(enumerate(("a", "b", "x", "y", "l", "r", "l2", "r2", "select", "start"), 1)),
-        triggers=(AxisTrigger(TRIGGER_BRAKE, "l2"), AxisTrigger(TRIGGER_ACCELERATOR, "r2")),
+        triggers=_PEDAL_TRIGGERS,
     ),
     source=(
         "HID: buttons 1 to 10 in order (a, b, x, y, l, r, l2, r2, select, start) and the "
